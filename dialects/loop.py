@@ -1,0 +1,318 @@
+"""The loop dialect: kernels as loop nests over buffers.
+
+This is the level between value-semantics tensors (the nn dialect) and LLVM IR.
+A buffer is a builtin `memref` with a static shape; scalar math is xDSL's
+`arith` and `math`; this dialect adds only what those lack:
+
+    %buf = loop.alloc : memref<4x8xf32>
+    loop.parallel %i = %c0 to %c4 step %c1 {
+      %s = loop.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+        %v = loop.load %x[%i, %k] : memref<4x8xf32>
+        %n = arith.addf %acc, %v : f32
+        loop.yield %n : f32
+      }
+      loop.store %s, %out[%i] : memref<4xf32>
+    }
+
+`loop.for` carries loop-carried values (reductions stay in registers);
+`loop.parallel` promises that its iterations are independent, which is what a
+later pass needs to split it across threads. Bounds are SSA values of type
+`index`, so they can be constants or runtime symbols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from xdsl.dialects.builtin import IndexType, MemRefType
+from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
+from xdsl.irdl import (
+    AnyAttr,
+    IRDLOperation,
+    VarConstraint,
+    irdl_op_definition,
+    lazy_traits_def,
+    operand_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.printer import Printer
+from xdsl.traits import (
+    HasParent,
+    IsTerminator,
+    MemoryAllocEffect,
+    MemoryReadEffect,
+    MemoryWriteEffect,
+    RecursiveMemoryEffect,
+)
+from xdsl.utils.exceptions import VerifyException
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Ends a loop body; passes the loop-carried values to the next iteration.
+
+    Loops without loop-carried values print no `loop.yield`.
+    """
+
+    name = "loop.yield"
+    values = var_operand_def()
+    traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(ForOp, ParallelOp)))
+    assembly_format = "attr-dict ($values^ `:` type($values))?"
+
+    def __init__(self, *values: SSAValue | Operation):
+        super().__init__(operands=[values])
+
+
+class _LoopOp(IRDLOperation):
+    """Shared structure of loop.for and loop.parallel: `%iv = %lb to %ub step %s`.
+
+    Subclasses declare the operands themselves: IRDL orders a base class's
+    fields after the subclass's, and the bounds must come first.
+    """
+
+    @property
+    def induction_var(self) -> SSAValue:
+        return self.body.block.args[0]
+
+    @property
+    def carried_args(self) -> Sequence[SSAValue]:
+        return self.body.block.args[1:]
+
+    def verify_(self) -> None:
+        block = self.body.block
+        if not block.args or not isinstance(block.args[0].type, IndexType):
+            raise VerifyException(f"{self.name}: the first block argument must be the index induction variable")
+        if not isinstance(block.last_op, YieldOp):
+            raise VerifyException(f"{self.name}: body must end in loop.yield")
+        carried = [a.type for a in block.args[1:]]
+        yielded = [v.type for v in block.last_op.values]
+        results = [r.type for r in self.results]
+        if not carried == yielded == results:
+            raise VerifyException(
+                f"{self.name}: loop-carried types {carried}, yielded types {yielded} and result types {results} must agree"
+            )
+
+    def _print_header(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_ssa_value(self.induction_var)
+        for keyword, value in ((" = ", self.lower_bound), (" to ", self.upper_bound), (" step ", self.step)):
+            printer.print_string(keyword)
+            printer.print_ssa_value(value)
+
+    def _print_body(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_region(
+            self.body,
+            print_entry_block_args=False,
+            print_empty_block=False,
+            print_block_terminators=bool(self.results),
+        )
+
+    @staticmethod
+    def _parse_header(parser: Parser) -> tuple[Parser.UnresolvedArgument, list[SSAValue]]:
+        induction_var = parser.parse_argument(expect_type=False)
+        parser.parse_punctuation("=")
+        lower = parser.parse_operand(IndexType())
+        parser.parse_keyword("to")
+        upper = parser.parse_operand(IndexType())
+        parser.parse_keyword("step")
+        step = parser.parse_operand(IndexType())
+        return induction_var, [lower, upper, step]
+
+    @staticmethod
+    def _parse_body(parser: Parser, args: Sequence[Parser.Argument]) -> Region:
+        body = parser.parse_region(args)
+        block = body.block
+        if not block.ops or not isinstance(block.last_op, YieldOp):
+            block.add_op(YieldOp())
+        return body
+
+
+@irdl_op_definition
+class ForOp(_LoopOp):
+    """A sequential loop with optional loop-carried values (a reduction's accumulator).
+
+        %r = loop.for %k = %c0 to %c8 step %c1 iter_args(%acc = %init) -> (f32) {
+          ...
+          loop.yield %next : f32
+        }
+    """
+
+    name = "loop.for"
+    lower_bound = operand_def(IndexType)
+    upper_bound = operand_def(IndexType)
+    step = operand_def(IndexType)
+    inits = var_operand_def()
+    body = region_def("single_block")
+    traits = traits_def(RecursiveMemoryEffect())
+    res = var_result_def()
+
+    def __init__(
+        self,
+        lower_bound: SSAValue | Operation,
+        upper_bound: SSAValue | Operation,
+        step: SSAValue | Operation,
+        inits: Sequence[SSAValue | Operation] = (),
+        body: Region | None = None,
+    ):
+        init_types = [SSAValue.get(v).type for v in inits]
+        if body is None:
+            body = Region(Block(arg_types=[IndexType(), *init_types]))
+            if not init_types:
+                body.block.add_op(YieldOp())
+        super().__init__(
+            operands=[lower_bound, upper_bound, step, inits],
+            result_types=[init_types],
+            regions=[body],
+        )
+
+    def print(self, printer: Printer) -> None:
+        self._print_header(printer)
+        if self.inits:
+            printer.print_string(" iter_args(")
+            printer.print_list(
+                zip(self.carried_args, self.inits),
+                lambda pair: (printer.print_ssa_value(pair[0]), printer.print_string(" = "), printer.print_ssa_value(pair[1])),
+            )
+            printer.print_string(") -> (")
+            printer.print_list(self.res, lambda r: printer.print_attribute(r.type))
+            printer.print_string(")")
+        self._print_body(printer)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ForOp:
+        induction_var, bounds = cls._parse_header(parser)
+        carried: list[Parser.UnresolvedArgument] = []
+        init_operands: list[UnresolvedOperand] = []
+        if parser.parse_optional_keyword("iter_args"):
+            def parse_pair() -> None:
+                carried.append(parser.parse_argument(expect_type=False))
+                parser.parse_punctuation("=")
+                init_operands.append(parser.parse_unresolved_operand())
+            parser.parse_comma_separated_list(Parser.Delimiter.PAREN, parse_pair)
+            parser.parse_punctuation("->")
+            types = parser.parse_comma_separated_list(Parser.Delimiter.PAREN, parser.parse_type)
+            if len(types) != len(carried):
+                parser.raise_error(f"loop.for: {len(carried)} iter_args but {len(types)} result types")
+        else:
+            types = []
+        inits = [parser.resolve_operand(o, t) for o, t in zip(init_operands, types)]
+        args = [induction_var.resolve(IndexType()), *(a.resolve(t) for a, t in zip(carried, types))]
+        body = cls._parse_body(parser, args)
+        return cls(*bounds, inits=inits, body=body)
+
+
+@irdl_op_definition
+class ParallelOp(_LoopOp):
+    """A loop whose iterations are independent (each writes its own elements).
+
+        loop.parallel %i = %c0 to %c64 step %c1 { ... }
+    """
+
+    name = "loop.parallel"
+    lower_bound = operand_def(IndexType)
+    upper_bound = operand_def(IndexType)
+    step = operand_def(IndexType)
+    body = region_def("single_block")
+    traits = traits_def(RecursiveMemoryEffect())
+
+    def __init__(
+        self,
+        lower_bound: SSAValue | Operation,
+        upper_bound: SSAValue | Operation,
+        step: SSAValue | Operation,
+        body: Region | None = None,
+    ):
+        if body is None:
+            body = Region(Block([YieldOp()], arg_types=[IndexType()]))
+        super().__init__(operands=[lower_bound, upper_bound, step], regions=[body])
+
+    def verify_(self) -> None:
+        super().verify_()
+        if self.carried_args:
+            raise VerifyException("loop.parallel: iterations are independent and carry no values")
+
+    def print(self, printer: Printer) -> None:
+        self._print_header(printer)
+        self._print_body(printer)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ParallelOp:
+        induction_var, bounds = cls._parse_header(parser)
+        body = cls._parse_body(parser, [induction_var.resolve(IndexType())])
+        return cls(*bounds, body=body)
+
+
+def _verify_one_index_per_dim(op: Operation, buffer: SSAValue, indices: Sequence[SSAValue]) -> None:
+    assert isinstance(buffer.type, MemRefType)
+    rank = len(buffer.type.get_shape())
+    if len(indices) != rank:
+        raise VerifyException(f"{op.name}: {len(indices)} indices for a rank-{rank} buffer")
+
+
+@irdl_op_definition
+class LoadOp(IRDLOperation):
+    """Reads one element: `%v = loop.load %buf[%i, %j] : memref<4x8xf32>`."""
+
+    name = "loop.load"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    buffer = operand_def(MemRefType.constr(T))
+    indices = var_operand_def(IndexType)
+    result = result_def(T)
+    traits = traits_def(MemoryReadEffect())
+    assembly_format = "$buffer `[` $indices `]` attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer: SSAValue | Operation, indices: Sequence[SSAValue | Operation]):
+        buffer_type = SSAValue.get(buffer).type
+        assert isinstance(buffer_type, MemRefType)
+        super().__init__(operands=[buffer, indices], result_types=[buffer_type.element_type])
+
+    def verify_(self) -> None:
+        _verify_one_index_per_dim(self, self.buffer, self.indices)
+
+
+@irdl_op_definition
+class StoreOp(IRDLOperation):
+    """Writes one element: `loop.store %v, %buf[%i, %j] : memref<4x8xf32>`."""
+
+    name = "loop.store"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    value = operand_def(T)
+    buffer = operand_def(MemRefType.constr(T))
+    indices = var_operand_def(IndexType)
+    traits = traits_def(MemoryWriteEffect())
+    assembly_format = "$value `,` $buffer `[` $indices `]` attr-dict `:` type($buffer)"
+
+    def __init__(self, value: SSAValue | Operation, buffer: SSAValue | Operation, indices: Sequence[SSAValue | Operation]):
+        super().__init__(operands=[value, buffer, indices])
+
+    def verify_(self) -> None:
+        _verify_one_index_per_dim(self, self.buffer, self.indices)
+
+
+@irdl_op_definition
+class AllocOp(IRDLOperation):
+    """An intermediate buffer, live for one run of the model.
+
+    Where it lives (a slot in the workspace arena) is decided at emission time,
+    never by a call to malloc on the run path.
+
+        %t = loop.alloc : memref<1x16x8x8xf32>
+    """
+
+    name = "loop.alloc"
+    buffer = result_def(MemRefType)
+    traits = traits_def(MemoryAllocEffect())
+    assembly_format = "attr-dict `:` type($buffer)"
+
+    def __init__(self, buffer_type: Attribute):
+        super().__init__(result_types=[buffer_type])
+
+
+Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, AllocOp], [])
