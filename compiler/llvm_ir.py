@@ -1,0 +1,1210 @@
+"""Translate a loop-level module (func + arith + math + loop + memref globals) to LLVM IR text.
+
+Why text, and why this shape of IR
+----------------------------------
+We hand the IR to a real clang (DESIGN.md, principle 5), and textual LLVM IR with
+opaque pointers is stable enough across clang 15..22 to be our interface. What
+makes the machine code fast is what the IR *tells* clang (principle 4), so the
+translator spends its effort there:
+
+- Every buffer parameter is `noalias nocapture`, plus `readonly` when nothing
+  stores through it (found by a small whole-module analysis, through calls), plus
+  `dereferenceable(<bytes>)` because all shapes are static. Without `noalias` clang
+  must assume an output store may change an input, and it will not vectorise.
+- Loop bounds that are constants are printed as literals (`icmp slt i64 %i, 64`)
+  and induction variables step with `add nsw`: scalar evolution then knows the
+  trip count exactly.
+- Element addresses are one `getelementptr inbounds` from the buffer base with a
+  linear offset `sum(index_k * stride_k)` computed with `nuw nsw` arithmetic
+  (memref accesses are in bounds by definition), folding constant indices.
+- No fast-math flags: results must match numpy; a later option may allow them.
+
+Memory
+------
+Each `loop.alloc` becomes its own `internal global [N x T] zeroinitializer,
+align 64` (it lands in .bss, costs nothing in the file). **This makes the
+generated `<entry>_run` non-reentrant**: two threads running the same model at
+once share these buffers. Memory planning (one arena passed in by the caller)
+replaces this later.
+
+Weights
+-------
+Without a weights file, each `memref.global` becomes an `internal constant` with a
+literal initializer (floats written as the exact hex double form LLVM requires).
+With a weights file, every constant global of more than `INLINE_ELEMENT_LIMIT` elements is
+packed into one binary blob at 64-byte aligned offsets, which the IR embeds with
+module-level inline assembly (`.incbin "<weights_file>"`) under the label
+`<entry>_weights`, declared to LLVM as `external hidden constant [N x i8]`. The
+label stays local to the object, so several models can be linked into one library.
+The assembly uses only syntax that both the x86_64 and the aarch64 ELF assemblers
+accept (no `@progbits`: `@` starts a comment on aarch64).
+
+Structure
+---------
+`ScalarType` / `BufferType`: the type table (xDSL type -> LLVM spelling, size,
+literal printer). `ModuleTranslator`: symbols, globals, the weights blob, the
+parameter analysis, and the final text. `FunctionEmitter`: one instance per
+function; `HANDLERS` maps each supported op class to one emitter method (families
+such as binary ops or intrinsics share a method through a table). Any op not in
+`HANDLERS` raises `OptFuseError` naming it: we never emit code we do not understand.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from math import prod
+
+import numpy as np
+from xdsl.dialects import arith, func, math, memref
+from xdsl.dialects.builtin import (
+    AffineMapAttr,
+    DenseIntOrFPElementsAttr,
+    Float16Type,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    NoneAttr,
+    StridedLayoutAttr,
+    UnitAttr,
+)
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
+from xdsl.ir.affine import AffineMap
+
+from compiler.errors import OptFuseError
+from compiler.targets import Target
+from dialects import loop
+
+INLINE_ELEMENT_LIMIT = 64
+"""With a weights file, globals with more elements than this go into the blob."""
+
+BLOB_ALIGN = 64
+"""Alignment (bytes) of each weight inside the blob, and of the blob itself: a cache line, and
+enough for any vector load."""
+
+BUFFER_ALIGN = 64
+"""Alignment of the static buffers made for `loop.alloc` and of inline constants."""
+
+
+# --------------------------------------------------------------------------- types
+
+
+@dataclass(frozen=True)
+class ScalarType:
+    """How one xDSL scalar type looks in LLVM IR (the role of tinygrad's `ldt` table).
+
+    `ir` is the type of SSA values, `mem` the type of an element in memory: they
+    differ only for i1, which we store as a byte (as numpy's bool does), because
+    LLVM leaves the upper bits of a stored i1 unspecified.
+    """
+
+    ir: str
+    mem: str
+    size: int
+    """Bytes per element in memory (also the access alignment)."""
+    is_float: bool
+    np_dtype: str
+    """The little-endian numpy dtype of an element in memory."""
+    libm_suffix: str | None = None
+    """Suffix of the C math library function for this type (`tanhf`), None if libm has none."""
+
+    @property
+    def bits(self) -> int:
+        return 1 if self.ir == "i1" else self.size * 8
+
+    @property
+    def intrinsic_suffix(self) -> str:
+        """The overload suffix of LLVM intrinsics: `llvm.exp.f32`, `llvm.smax.i64`."""
+        return {"half": "f16", "float": "f32", "double": "f64"}.get(self.ir, self.ir)
+
+    def literal(self, value: int | float) -> str:
+        """An SSA constant of this type, spelled as LLVM IR requires."""
+        if self.is_float:
+            return float_literal(float(value), self.ir)
+        if self.ir == "i1":
+            return "true" if value else "false"
+        return str(signed_value(int(value), self.bits))
+
+    def memory_literals(self, raw: np.ndarray) -> list[str]:
+        """Literals for elements of a global's initializer, from their in-memory values."""
+        if not self.is_float:
+            return [str(v) for v in raw.astype(np.int64).tolist()]
+        if self.ir == "half":
+            return [f"0xH{v:04X}" for v in raw.view("<u2").tolist()]
+        return [f"0x{v:016X}" for v in raw.astype("<f8").view("<u8").tolist()]
+
+
+def signed_value(value: int, bits: int) -> int:
+    """Two's complement reinterpretation of `value` in `bits` bits (LLVM prints integers signed)."""
+    value &= (1 << bits) - 1
+    return value - (1 << bits) if value >> (bits - 1) else value
+
+
+def float_literal(value: float, ir_type: str) -> str:
+    """LLVM's exact spelling of a float constant.
+
+    LLVM accepts a decimal literal for `float` only if it is exactly representable,
+    so we write the bits: `float` and `double` as the 64-bit hex pattern of the
+    (exactly widened) double, `half` as `0xH` and its own 16 bits. Short values whose
+    shortest repr is exact (`1.0`, `0.5`) stay decimal for readability.
+    """
+    if ir_type == "half":
+        return f"0xH{int(np.array(value, '<f2').view('<u2')):04X}"
+    if ir_type == "float":
+        value = float(np.float32(value))
+    short = repr(value)
+    if len(short) <= 8 and _LLVM_DECIMAL.fullmatch(short):
+        return short  # `1.0`, `-0.5`: exact (repr round-trips), and easier to read than hex
+    return "0x" + struct.pack(">d", value).hex().upper()
+
+
+_LLVM_DECIMAL = re.compile(r"[-+]?[0-9]+[.][0-9]*([eE][-+]?[0-9]+)?")
+"""The decimal float syntax LLVM's lexer accepts (no `inf`, `nan`, or `1e-05` without a dot)."""
+
+
+_F = dict(is_float=True)
+SCALAR_TYPES: dict[Attribute, ScalarType] = {
+    Float16Type(): ScalarType("half", "half", 2, np_dtype="<f2", **_F),
+    Float32Type(): ScalarType("float", "float", 4, np_dtype="<f4", libm_suffix="f", **_F),
+    Float64Type(): ScalarType("double", "double", 8, np_dtype="<f8", libm_suffix="", **_F),
+    IntegerType(1): ScalarType("i1", "i8", 1, False, "u1"),
+    IntegerType(8): ScalarType("i8", "i8", 1, False, "<i1"),
+    IntegerType(16): ScalarType("i16", "i16", 2, False, "<i2"),
+    IntegerType(32): ScalarType("i32", "i32", 4, False, "<i4"),
+    IntegerType(64): ScalarType("i64", "i64", 8, False, "<i8"),
+    IndexType(): ScalarType("i64", "i64", 8, False, "<i8"),
+}
+"""The scalar types we translate. `index` is 64 bits on both targets."""
+
+INDEX = SCALAR_TYPES[IndexType()]
+
+
+def describe_op(op: Operation) -> str:
+    """The op's first printed line, for error messages (ops carry no source locations yet)."""
+    try:
+        text = str(op).strip().splitlines()[0]
+    except Exception:  # printing a half-built op must not hide the real error
+        text = op.name
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def scalar_type(type_: Attribute, where: Operation | str) -> ScalarType:
+    """The table entry for a scalar type, or an error naming the op that uses it."""
+    if (entry := SCALAR_TYPES.get(type_)) is None:
+        context = where if isinstance(where, str) else f"'{where.name}' ({describe_op(where)})"
+        raise OptFuseError(f"emit-llvm: type {type_} is not supported, in {context}")
+    return entry
+
+
+def row_major_strides(shape: Sequence[int]) -> tuple[int, ...]:
+    strides, step = [], 1
+    for dim in reversed(shape):
+        strides.append(step)
+        step *= dim
+    return tuple(reversed(strides))
+
+
+@dataclass(frozen=True)
+class BufferType:
+    """A memref with a static shape and the identity (row-major, contiguous) layout, as a flat array."""
+
+    element: ScalarType
+    shape: tuple[int, ...]
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        return row_major_strides(self.shape)
+
+    @property
+    def count(self) -> int:
+        return prod(self.shape)
+
+    @property
+    def nbytes(self) -> int:
+        return self.count * self.element.size
+
+    @property
+    def array_type(self) -> str:
+        return f"[{self.count} x {self.element.mem}]"
+
+
+def _is_identity_layout(type_: MemRefType) -> bool:
+    layout = type_.layout
+    if isinstance(layout, NoneAttr):
+        return True
+    shape = type_.get_shape()
+    if isinstance(layout, StridedLayoutAttr):
+        return tuple(layout.get_strides()) == row_major_strides(shape) and layout.get_offset() in (0, None)
+    if isinstance(layout, AffineMapAttr):
+        return layout.data == AffineMap.identity(len(shape))
+    return False
+
+
+def buffer_type(type_: Attribute, where: Operation | str) -> BufferType:
+    """The flat view of a memref type, or an error: dynamic shapes and strided layouts are not
+    supported yet (they need runtime sizes and stride arguments)."""
+    context = where if isinstance(where, str) else f"'{where.name}' ({describe_op(where)})"
+    if not isinstance(type_, MemRefType):
+        raise OptFuseError(f"emit-llvm: expected a memref, got {type_}, in {context}")
+    if not type_.has_static_shape():
+        raise OptFuseError(f"emit-llvm: {type_} has a dynamic shape, which is not supported yet, in {context}")
+    if not _is_identity_layout(type_):
+        raise OptFuseError(f"emit-llvm: {type_} does not have the identity (row-major) layout, in {context}")
+    if not isinstance(type_.memory_space, NoneAttr):
+        raise OptFuseError(f"emit-llvm: memory space {type_.memory_space} is not supported, in {context}")
+    return BufferType(scalar_type(type_.element_type, where), type_.get_shape())
+
+
+def value_type(type_: Attribute, where: Operation | str) -> str:
+    """The LLVM type of an SSA value or parameter: `ptr` for a buffer, else the scalar type."""
+    if isinstance(type_, MemRefType):
+        buffer_type(type_, where)  # validate shape and layout early
+        return "ptr"
+    return scalar_type(type_, where).ir
+
+
+# --------------------------------------------------------------------------- names
+
+_SIMPLE_SYMBOL = re.compile(r"[-a-zA-Z$._][-a-zA-Z$._0-9]*")
+_C_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def llvm_string(text: str) -> str:
+    """Body of an LLVM string literal: printable ASCII stays, anything else is `\\XX` (UTF-8 bytes)."""
+    out = []
+    for byte in text.encode():
+        char = chr(byte)
+        out.append(char if 0x20 <= byte < 0x7F and char not in '"\\' else f"\\{byte:02X}")
+    return "".join(out)
+
+
+def global_ref(name: str) -> str:
+    """`@name`, quoted when the name has characters LLVM's bare identifiers do not allow."""
+    return f"@{name}" if _SIMPLE_SYMBOL.fullmatch(name) else f'@"{llvm_string(name)}"'
+
+
+def sanitize(hint: str | None, fallback: str) -> str:
+    """A readable LLVM identifier from an xDSL name hint: invalid characters become `_`."""
+    name = re.sub(r"[^A-Za-z0-9_.]", "_", hint or "") or fallback
+    return name if not name[0].isdigit() else f"v{name}"
+
+
+class Namer:
+    """Hands out unique names in one LLVM namespace (module symbols, or one function's locals).
+
+    Readable names matter: the IR is meant to be read next to the loop-level input,
+    so `%acc` stays `%acc`, and a clash becomes `%acc.1` rather than a number.
+    """
+
+    def __init__(self, reserved: Iterable[str] = ()):
+        self.used: set[str] = set(reserved)
+
+    def fresh(self, hint: str | None, fallback: str = "v") -> str:
+        base = sanitize(hint, fallback)
+        name, n = base, 0
+        while name in self.used:
+            n += 1
+            name = f"{base}.{n}"
+        self.used.add(name)
+        return name
+
+    def fresh_group(self, base: str, suffixes: Sequence[str]) -> str:
+        """A stem such that `stem + s` is free for every suffix (labels of one loop share a stem)."""
+        stem, n = sanitize(base, "bb"), 0
+        while any(stem + s in self.used for s in suffixes):
+            n += 1
+            stem = f"{sanitize(base, 'bb')}.{n}"
+        self.used.update(stem + s for s in suffixes)
+        return stem
+
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True)
+class EntryParam:
+    """One parameter of `<entry>_run`, in order: what a C header or a ctypes loader needs."""
+
+    name: str
+    type: str
+    """`ptr` for a buffer, else the LLVM scalar type."""
+    shape: tuple[int, ...] | None
+    np_dtype: str
+    readonly: bool
+    """True for a buffer the model never writes: an input (outputs are written)."""
+    element: str
+    """The LLVM element (or scalar) type: `float`, `i64`, ..."""
+
+
+@dataclass(frozen=True)
+class LLVMModule:
+    text: str
+    """The LLVM IR, ready for clang."""
+    weights: bytes
+    """The weights blob to write to the weights file (empty when everything is inline)."""
+    entry_symbol: str = ""
+    """The exported function, `<entry>_run`."""
+    params: tuple[EntryParam, ...] = ()
+
+
+# --------------------------------------------------------------------------- module level
+
+
+@dataclass
+class FunctionInfo:
+    op: func.FuncOp
+    symbol: str
+    """The LLVM symbol (without `@`)."""
+    is_entry: bool
+    written: set[int] = field(default_factory=set)
+    """Indices of buffer parameters the function may store through (directly or via calls)."""
+    may_alias: set[int] = field(default_factory=set)
+    """Buffer parameters that some call site passes the same buffer as a written parameter: no `noalias`."""
+
+    @property
+    def arg_types(self) -> Sequence[Attribute]:
+        return self.op.function_type.inputs.data
+
+    @property
+    def result_types(self) -> Sequence[Attribute]:
+        return self.op.function_type.outputs.data
+
+
+@dataclass(frozen=True)
+class GlobalInfo:
+    """Where a `memref.global` lives: its own LLVM global, or an offset into the weights blob."""
+
+    symbol: str | None
+    blob_offset: int | None
+    buffer: BufferType
+    constant: bool
+
+
+class WeightsBlob:
+    """The weights file's contents: arrays packed at `BLOB_ALIGN`-byte aligned offsets."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def append(self, raw: bytes) -> int:
+        self.data.extend(b"\0" * (-len(self.data) % BLOB_ALIGN))
+        offset = len(self.data)
+        self.data.extend(raw)
+        return offset
+
+
+def global_memory(op: memref.GlobalOp, buffer: BufferType) -> np.ndarray | None:
+    """A global's initial contents as an array of its in-memory element type, None if uninitialized.
+
+    Splats may be stored as one element; i1 is normalized to bytes 0/1 (xDSL stores `true` as 0xFF).
+    """
+    init = op.initial_value
+    if isinstance(init, UnitAttr):
+        return None
+    assert isinstance(init, DenseIntOrFPElementsAttr)
+    element = buffer.element
+    raw = np.frombuffer(init.data.data, dtype=element.np_dtype)
+    if raw.size == 1 and buffer.count != 1:
+        raw = np.repeat(raw, buffer.count)
+    if raw.size != buffer.count:
+        raise OptFuseError(
+            f"emit-llvm: memref.global @{op.sym_name.data} has {raw.size} values for {buffer.count} elements"
+        )
+    if element.ir == "i1":
+        raw = (raw != 0).astype(np.uint8)
+    return raw
+
+
+def array_initializer(element: ScalarType, raw: np.ndarray) -> str:
+    """An LLVM array constant, eight elements per line; all zero bytes become `zeroinitializer`."""
+    if not raw.any() and not (element.is_float and np.signbit(raw).any()):
+        return "zeroinitializer"
+    literals = [f"{element.mem} {lit}" for lit in element.memory_literals(raw)]
+    rows = [", ".join(literals[i : i + 8]) for i in range(0, len(literals), 8)]
+    return "[\n  " + ",\n  ".join(rows) + "\n]"
+
+
+class ModuleTranslator:
+    """Translates one module: symbols, globals, parameter analysis, then each function."""
+
+    def __init__(self, module: ModuleOp, target: Target, weights_file: str = ""):
+        self.module = module
+        self.target = target
+        self.weights_file = weights_file
+        self.functions: dict[str, FunctionInfo] = {}
+        self.globals: dict[str, GlobalInfo] = {}
+        self.global_lines: list[str] = []
+        self.declarations: dict[str, str] = {}
+        """Callee symbol -> its `declare` line (intrinsics and libm), emitted once each."""
+        self.blob = WeightsBlob()
+        self.entry: FunctionInfo | None = None
+        self.alloc_count = 0
+
+    # -- public
+
+    def translate(self) -> LLVMModule:
+        func_ops, global_ops = self._top_level_ops()
+        entry_op = self._find_entry(func_ops)
+        entry_name = entry_op.sym_name.data
+        self.run_symbol = f"{entry_name}_run"
+        self.weights_symbol = f"{entry_name}_weights"
+        self.symbols = Namer([self.run_symbol, self.weights_symbol, *LIBM_RESERVED])
+        for op in func_ops:
+            is_entry = op is entry_op
+            symbol = self.run_symbol if is_entry else self.symbols.fresh(op.sym_name.data)
+            self.functions[op.sym_name.data] = info = FunctionInfo(op, symbol, is_entry)
+            if is_entry:
+                self.entry = info
+        for op in global_ops:
+            self._add_global(op)
+        self._analyze_parameters()
+        bodies = [FunctionEmitter(self, info).emit() for info in self.functions.values() if not info.is_entry]
+        bodies.append(FunctionEmitter(self, self.entry).emit())
+        return LLVMModule(self._assemble(bodies), bytes(self.blob.data), self.run_symbol, self._entry_params())
+
+    # -- collection
+
+    def _top_level_ops(self) -> tuple[list[func.FuncOp], list[memref.GlobalOp]]:
+        funcs, globals_ = [], []
+        for op in self.module.ops:
+            if isinstance(op, func.FuncOp):
+                if not op.body.blocks:
+                    raise OptFuseError(
+                        f"emit-llvm: func.func @{op.sym_name.data} has no body; external functions are not supported"
+                    )
+                if len(op.body.blocks) != 1:
+                    raise OptFuseError(f"emit-llvm: func.func @{op.sym_name.data} has several blocks; expected one")
+                funcs.append(op)
+            elif isinstance(op, memref.GlobalOp):
+                globals_.append(op)
+            else:
+                raise unsupported(op, "at module level")
+        return funcs, globals_
+
+    @staticmethod
+    def _find_entry(funcs: list[func.FuncOp]) -> func.FuncOp:
+        public = [f for f in funcs if f.sym_visibility is None or f.sym_visibility.data == "public"]
+        if len(public) != 1:
+            names = ", ".join(f"@{f.sym_name.data}" for f in public) or "none"
+            raise OptFuseError(
+                f"emit-llvm: expected exactly one public func.func (the model's entry point), found {names}; "
+                "kernels must be private"
+            )
+        entry = public[0]
+        if not _C_IDENTIFIER.fullmatch(entry.sym_name.data):
+            raise OptFuseError(
+                f"emit-llvm: the entry point's name @{entry.sym_name.data} must be a C identifier, "
+                f"since it is exported as {entry.sym_name.data}_run"
+            )
+        if entry.function_type.outputs.data:
+            raise OptFuseError(
+                f"emit-llvm: the entry point @{entry.sym_name.data} must return nothing; outputs are buffer arguments"
+            )
+        return entry
+
+    def _add_global(self, op: memref.GlobalOp) -> None:
+        name = op.sym_name.data
+        buffer = buffer_type(op.type, f"memref.global @{name}")
+        raw = global_memory(op, buffer)
+        constant = op.constant is not None
+        if constant and raw is not None and self.weights_file and buffer.count > INLINE_ELEMENT_LIMIT:
+            offset = self.blob.append(raw.tobytes())
+            self.globals[name] = GlobalInfo(None, offset, buffer, constant)
+            return
+        symbol = self.symbols.fresh(name)
+        kind = "constant" if constant else "global"
+        init = "zeroinitializer" if raw is None else array_initializer(buffer.element, raw)
+        self.global_lines.append(
+            f"{global_ref(symbol)} = internal {kind} {buffer.array_type} {init}, align {BUFFER_ALIGN}"
+        )
+        self.globals[name] = GlobalInfo(symbol, None, buffer, constant)
+
+    def new_buffer(self, function: str, hint: str | None, buffer: BufferType) -> str:
+        """A static zero-initialized buffer for a `loop.alloc` (see the module docstring on reentrancy)."""
+        self.alloc_count += 1
+        symbol = self.symbols.fresh(f"{function}.{sanitize(hint, 'buf')}")
+        self.global_lines.append(
+            f"{global_ref(symbol)} = internal global {buffer.array_type} zeroinitializer, align {BUFFER_ALIGN}"
+        )
+        return symbol
+
+    def declare(self, symbol: str, line: str) -> None:
+        self.declarations.setdefault(symbol, line)
+
+    # -- analysis
+
+    def _analyze_parameters(self) -> None:
+        """Which buffer parameters each function writes, and which must not be `noalias`.
+
+        `readonly` must be true of the whole call tree, so writes propagate from
+        callee parameters to the caller's arguments until nothing changes. A call
+        that passes one buffer as two parameters, one of them written, would make
+        `noalias` a lie (undefined behaviour), so those parameters lose it.
+        """
+        calls: dict[str, list[func.CallOp]] = {}
+        for name, info in self.functions.items():
+            calls[name] = []
+            for op in info.op.walk():
+                if isinstance(op, (loop.StoreOp, memref.StoreOp)):
+                    self._note_write(info, op.buffer if isinstance(op, loop.StoreOp) else op.memref)
+                elif isinstance(op, func.CallOp):
+                    calls[name].append(op)
+        changed = True
+        while changed:
+            changed = False
+            for name, info in self.functions.items():
+                for call in calls[name]:
+                    callee = self.functions.get(call.callee.root_reference.data)
+                    if callee is None:
+                        continue  # reported when the call is emitted
+                    for index in callee.written:
+                        if index < len(call.arguments):
+                            changed |= self._note_write(info, call.arguments[index])
+        for name, info in self.functions.items():
+            for call in calls[name]:
+                callee = self.functions.get(call.callee.root_reference.data)
+                if callee is None:
+                    continue
+                by_root: dict[object, list[int]] = {}
+                for index, arg in enumerate(call.arguments):
+                    if isinstance(arg.type, MemRefType):
+                        by_root.setdefault(self._root(arg), []).append(index)
+                for indices in by_root.values():
+                    if len(indices) > 1 and any(i in callee.written for i in indices):
+                        callee.may_alias.update(indices)
+
+    def _note_write(self, info: FunctionInfo, buffer: SSAValue) -> bool:
+        """Record a store through `buffer` in `info`'s function; True if that added a written parameter."""
+        if isinstance(buffer, BlockArgument) and buffer.block is info.op.body.block:
+            if buffer.index not in info.written:
+                info.written.add(buffer.index)
+                return True
+        return False
+
+    @staticmethod
+    def _root(value: SSAValue) -> object:
+        """The buffer a memref value denotes: two `memref.get_global` of one symbol are one buffer."""
+        owner = value.owner
+        if isinstance(owner, memref.GetGlobalOp):
+            return ("global", owner.name_.root_reference.data)
+        return value
+
+    # -- output
+
+    def _entry_params(self) -> tuple[EntryParam, ...]:
+        assert self.entry is not None
+        params = []
+        where = f"@{self.entry.op.sym_name.data}"
+        for index, (arg, type_) in enumerate(zip(self.entry.op.body.block.args, self.entry.arg_types)):
+            name = sanitize(arg.name_hint, f"arg{index}")
+            if isinstance(type_, MemRefType):
+                buffer = buffer_type(type_, where)
+                element, readonly = buffer.element, index not in self.entry.written
+                params.append(EntryParam(name, "ptr", buffer.shape, element.np_dtype, readonly, element.ir))
+            else:
+                scalar = scalar_type(type_, where)
+                params.append(EntryParam(name, scalar.ir, None, scalar.np_dtype, True, scalar.ir))
+        return tuple(params)
+
+    def _signature_comment(self) -> str:
+        params = []
+        for p in self._entry_params():
+            if p.shape is None:
+                params.append(f"{p.type} {p.name}")
+            else:
+                dims = "x".join(map(str, p.shape)) or "scalar"
+                params.append(f"{'in' if p.readonly else 'out'} {p.name}: {dims} x {p.element}")
+        return f"; entry point: i32 {self.run_symbol}({', '.join(params)}), returns 0"
+
+    def _module_asm(self) -> list[str]:
+        """Inline assembly that embeds the weights file in .rodata under a local label."""
+        if not self.blob.data:
+            return []
+        path = self.weights_file.replace("\\", "\\\\").replace('"', '\\"')
+        asm = [
+            '\t.pushsection .rodata,"a"',
+            "\t.p2align 6",
+            f"{self.weights_symbol}:",
+            f'\t.incbin "{path}"',
+            "\t.popsection",
+        ]
+        return [f'module asm "{llvm_string(line)}"' for line in asm] + [
+            f"{global_ref(self.weights_symbol)} = external hidden constant [{len(self.blob.data)} x i8]"
+        ]
+
+    def _assemble(self, bodies: list[list[str]]) -> str:
+        lines = [
+            f"; generated by opt-fuse emit-llvm for {self.target.triple}",
+            self._signature_comment(),
+            *(
+                [f"; not reentrant: {self.alloc_count} intermediate buffer(s) are static globals"]
+                if self.alloc_count
+                else []
+            ),
+            f'source_filename = "{llvm_string(self.entry.op.sym_name.data)}"',
+            f'target datalayout = "{self.target.datalayout}"',
+            f'target triple = "{self.target.triple}"',
+            "",
+        ]
+        if asm := self._module_asm():
+            lines += [*asm, ""]
+        if self.global_lines:
+            lines += [*self.global_lines, ""]
+        for body in bodies:
+            lines += [*body, ""]
+        if self.declarations:
+            lines += [*self.declarations.values(), ""]
+        lines.append(f"attributes #0 = {{ {' '.join(FUNCTION_ATTRIBUTES)} }}")
+        return "\n".join(lines) + "\n"
+
+
+FUNCTION_ATTRIBUTES = ("nounwind",)
+"""Attribute group #0, on every function we define and every libm function we call."""
+
+
+def unsupported(op: Operation, where: str = "") -> OptFuseError:
+    suffix = f" {where}" if where else ""
+    return OptFuseError(f"emit-llvm: unsupported operation '{op.name}'{suffix}: {describe_op(op)}")
+
+
+# --------------------------------------------------------------------------- functions
+
+
+class FunctionEmitter:
+    """Emits one function. Each supported op kind has one method, found through `HANDLERS`.
+
+    Values are tracked as operand text: constants become literals (`8`, `0x3FF0...`)
+    and no-op casts alias their input, so no instruction is spent on them and loop
+    bounds stay visible as literals to clang.
+    """
+
+    def __init__(self, module: ModuleTranslator, info: FunctionInfo):
+        self.module = module
+        self.info = info
+        self.names = Namer(["entry"])
+        self.values: dict[SSAValue, str] = {}
+        self.int_constants: dict[SSAValue, int] = {}
+        """Values known to be integer constants: folded into address arithmetic."""
+        self.constant_buffers: dict[SSAValue, str] = {}
+        """Buffer values that are constant globals: storing into them is an error."""
+        self.lines: list[str] = []
+        self.block = "entry"
+
+    # -- helpers
+
+    def operand(self, value: SSAValue) -> str:
+        try:
+            return self.values[value]
+        except KeyError:  # the verifier forbids this; be loud if it happens anyway
+            raise OptFuseError(f"emit-llvm: value {value} used before its definition in @{self.info.op.sym_name.data}")
+
+    def type_of(self, value: SSAValue, where: Operation) -> str:
+        return value_type(value.type, where)
+
+    def typed(self, value: SSAValue, where: Operation) -> str:
+        return f"{self.type_of(value, where)} {self.operand(value)}"
+
+    def define(self, value: SSAValue, hint: str | None = None) -> str:
+        """A fresh local name for `value`, from its name hint."""
+        name = "%" + self.names.fresh(hint or value.name_hint)
+        self.values[value] = name
+        return name
+
+    def temp(self, hint: str) -> str:
+        return "%" + self.names.fresh(hint)
+
+    def inst(self, text: str) -> None:
+        self.lines.append(f"  {text}")
+
+    def label(self, name: str) -> None:
+        self.lines.extend(["", f"{name}:"])
+        self.block = name
+
+    def alias(self, result: SSAValue, text: str) -> None:
+        self.values[result] = text
+
+    # -- driver
+
+    def emit(self) -> list[str]:
+        op = self.info.op
+        params = []
+        for index, (arg, type_) in enumerate(zip(op.body.block.args, self.info.arg_types)):
+            name = self.define(arg, sanitize(arg.name_hint, f"arg{index}"))
+            params.append(f"{self.param_type(index, type_)} {name}")
+        if self.info.is_entry:
+            head = f"define i32 {global_ref(self.info.symbol)}"
+        else:
+            results = self.info.result_types
+            if len(results) > 1:
+                raise OptFuseError(
+                    f"emit-llvm: @{op.sym_name.data} returns {len(results)} values; at most one is supported"
+                )
+            ret = value_type(results[0], f"@{op.sym_name.data}") if results else "void"
+            head = f"define internal {ret} {global_ref(self.info.symbol)}"
+        self.emit_ops(op.body.block)
+        return [f"{head}({', '.join(params)}) #0 {{", "entry:", *self.lines, "}"]
+
+    def param_type(self, index: int, type_: Attribute) -> str:
+        """A parameter's type and attributes: what lets clang keep values in registers and vectorise."""
+        where = f"@{self.info.op.sym_name.data}"
+        if not isinstance(type_, MemRefType):
+            return scalar_type(type_, where).ir
+        buffer = buffer_type(type_, where)
+        attrs = ["ptr"]
+        if index not in self.info.may_alias:
+            attrs.append("noalias")
+        attrs.append("nocapture")
+        if index not in self.info.written:
+            attrs.append("readonly")
+        attrs.append(f"dereferenceable({buffer.nbytes})")
+        return " ".join(attrs)
+
+    def emit_ops(self, block: Block, stop_at: Operation | None = None) -> None:
+        """Emit a block's ops in order, up to (not including) `stop_at`."""
+        for op in block.ops:
+            if op is stop_at:
+                return
+            handler = HANDLERS.get(type(op))
+            if handler is None:
+                raise unsupported(op, f"in @{self.info.op.sym_name.data}")
+            handler(self, op)
+
+    # -- scalar arithmetic
+
+    def constant(self, op: arith.ConstantOp) -> None:
+        value = op.value
+        if isinstance(value, IntegerAttr):
+            scalar = scalar_type(op.result.type, op)
+            self.int_constants[op.result] = value.value.data
+            self.alias(op.result, scalar.literal(value.value.data))
+        elif isinstance(value, FloatAttr):
+            self.alias(op.result, scalar_type(op.result.type, op).literal(value.value.data))
+        else:
+            raise OptFuseError(f"emit-llvm: only scalar constants are supported, got {describe_op(op)}")
+
+    def binary(self, op: Operation, opcode: str) -> None:
+        lhs, rhs = op.operands
+        flags = ""
+        overflow = getattr(op, "overflow_flags", None)
+        if overflow is not None:  # arith's overflow flags mean exactly LLVM's nsw/nuw
+            flags = "".join(f" {flag.value}" for flag in sorted(overflow.data, key=lambda f: f.value, reverse=True))
+        result = self.define(op.results[0])
+        self.inst(f"{result} = {opcode}{flags} {self.typed(lhs, op)}, {self.operand(rhs)}")
+
+    def negf(self, op: arith.NegfOp) -> None:
+        result = self.define(op.result)
+        self.inst(f"{result} = fneg {self.typed(op.operand, op)}")
+
+    def compare(self, op: arith.CmpiOp | arith.CmpfOp, instruction: str, predicates: Sequence[str]) -> None:
+        predicate = predicates[op.predicate.value.data]  # arith's names are LLVM's, one for one
+        result = self.define(op.result)
+        self.inst(f"{result} = {instruction} {predicate} {self.typed(op.lhs, op)}, {self.operand(op.rhs)}")
+
+    def select(self, op: arith.SelectOp) -> None:
+        result = self.define(op.result)
+        self.inst(
+            f"{result} = select i1 {self.operand(op.cond)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}"
+        )
+
+    def cast(self, op: Operation, opcode: str) -> None:
+        (source,) = op.operands
+        result_type = scalar_type(op.results[0].type, op).ir
+        result = self.define(op.results[0])
+        self.inst(f"{result} = {opcode} {self.typed(source, op)} to {result_type}")
+
+    def index_cast(self, op: Operation, extend: str) -> None:
+        """index <-> integer: free between equal widths, else trunc or sext/zext."""
+        (source,) = op.operands
+        src, dst = scalar_type(source.type, op), scalar_type(op.results[0].type, op)
+        if src.bits == dst.bits:
+            self.alias(op.results[0], self.operand(source))
+            if source in self.int_constants:
+                self.int_constants[op.results[0]] = self.int_constants[source]
+            return
+        self.cast(op, "trunc" if src.bits > dst.bits else extend)
+
+    def intrinsic(self, op: Operation, name: str) -> None:
+        """A call to `llvm.<name>.<type>`: exact IEEE semantics (llvm.maximum propagates NaN like numpy)."""
+        scalar = scalar_type(op.results[0].type, op)
+        symbol = f"llvm.{name}.{scalar.intrinsic_suffix}"
+        self.module.declare(symbol, f"declare {scalar.ir} @{symbol}({', '.join([scalar.ir] * len(op.operands))})")
+        args = ", ".join(self.typed(v, op) for v in op.operands)
+        result = self.define(op.results[0])
+        self.inst(f"{result} = call {scalar.ir} @{symbol}({args})")
+
+    def libm(self, op: Operation, name: str) -> None:
+        """A call to the C math library (`tanhf`, `erff`), for functions LLVM has no intrinsic for."""
+        scalar = scalar_type(op.results[0].type, op)
+        if scalar.libm_suffix is None:
+            raise OptFuseError(f"emit-llvm: '{op.name}' on {scalar.ir} is not supported: {describe_op(op)}")
+        symbol = name + scalar.libm_suffix
+        self.module.declare(
+            symbol, f"declare {scalar.ir} @{symbol}({', '.join([scalar.ir] * len(op.operands))}) #0"
+        )
+        args = ", ".join(self.typed(v, op) for v in op.operands)
+        result = self.define(op.results[0])
+        self.inst(f"{result} = call {scalar.ir} @{symbol}({args})")
+
+    def rsqrt(self, op: math.RsqrtOp) -> None:
+        scalar = scalar_type(op.result.type, op)
+        symbol = f"llvm.sqrt.{scalar.intrinsic_suffix}"
+        self.module.declare(symbol, f"declare {scalar.ir} @{symbol}({scalar.ir})")
+        root = self.temp(f"{sanitize(op.result.name_hint, 'rsqrt')}.sqrt")
+        self.inst(f"{root} = call {scalar.ir} @{symbol}({self.typed(op.operand, op)})")
+        result = self.define(op.result)
+        self.inst(f"{result} = fdiv {scalar.ir} {scalar.literal(1.0)}, {root}")
+
+    def int_division(self, op: Operation, rounding: str) -> None:
+        """floordivsi / ceildivsi / ceildivui: truncating division plus a correction of one.
+
+        With q = a / b and r = a % b (truncating): floor needs q - 1 when r != 0 and r, b
+        have different signs; ceil needs q + 1 when r != 0 and they have the same sign
+        (always, for unsigned).
+        """
+        lhs, rhs = op.operands
+        ty = scalar_type(op.results[0].type, op).ir
+        a, b = self.operand(lhs), self.operand(rhs)
+        base = sanitize(op.results[0].name_hint, "div")
+        signed = rounding != "ceilu"
+        q, r, nonzero = self.temp(f"{base}.q"), self.temp(f"{base}.r"), self.temp(f"{base}.rnz")
+        self.inst(f"{q} = {'sdiv' if signed else 'udiv'} {ty} {a}, {b}")
+        self.inst(f"{r} = {'srem' if signed else 'urem'} {ty} {a}, {b}")
+        self.inst(f"{nonzero} = icmp ne {ty} {r}, 0")
+        if signed:
+            rneg, bneg, signs = self.temp(f"{base}.rneg"), self.temp(f"{base}.bneg"), self.temp(f"{base}.signs")
+            self.inst(f"{rneg} = icmp slt {ty} {r}, 0")
+            self.inst(f"{bneg} = icmp slt {ty} {b}, 0")
+            self.inst(f"{signs} = icmp {'ne' if rounding == 'floor' else 'eq'} i1 {rneg}, {bneg}")
+            fix = self.temp(f"{base}.fix")
+            self.inst(f"{fix} = and i1 {nonzero}, {signs}")
+        else:
+            fix = nonzero
+        delta = self.temp(f"{base}.adj")
+        self.inst(f"{delta} = {'sext' if rounding == 'floor' else 'zext'} i1 {fix} to {ty}")
+        result = self.define(op.results[0])
+        self.inst(f"{result} = add {ty} {q}, {delta}")
+
+    # -- memory
+
+    def element_pointer(self, op: Operation, buffer: SSAValue, indices: Sequence[SSAValue]) -> tuple[str, ScalarType]:
+        """Address of one element: base + sum(index_k * stride_k), constants folded at compile time.
+
+        `nuw nsw` is sound because an out-of-bounds memref access is undefined behaviour
+        already; it lets scalar evolution see the address as an affine function of the
+        induction variables.
+        """
+        layout = buffer_type(buffer.type, op)
+        base = self.operand(buffer)
+        hint = sanitize(buffer.name_hint, "buf")
+        constant_part, offset = 0, None
+        for index, stride in zip(indices, layout.strides):
+            if index in self.int_constants:
+                constant_part += self.int_constants[index] * stride
+                continue
+            term = self.operand(index)
+            if stride != 1:
+                scaled = self.temp(f"{hint}.idx")
+                self.inst(f"{scaled} = mul nuw nsw i64 {term}, {stride}")
+                term = scaled
+            if offset is not None:
+                summed = self.temp(f"{hint}.idx")
+                self.inst(f"{summed} = add nuw nsw i64 {offset}, {term}")
+                term = summed
+            offset = term
+        if offset is None:
+            if constant_part == 0:
+                return base, layout.element
+            offset = str(constant_part)
+        elif constant_part:
+            summed = self.temp(f"{hint}.idx")
+            self.inst(f"{summed} = add nuw nsw i64 {offset}, {constant_part}")
+            offset = summed
+        pointer = self.temp(f"{hint}.ptr")
+        self.inst(f"{pointer} = getelementptr inbounds {layout.element.mem}, ptr {base}, i64 {offset}")
+        return pointer, layout.element
+
+    def load(self, op: Operation, buffer: SSAValue, indices: Sequence[SSAValue]) -> None:
+        pointer, element = self.element_pointer(op, buffer, indices)
+        result_value = op.results[0]
+        if element.ir == element.mem:
+            result = self.define(result_value)
+            self.inst(f"{result} = load {element.mem}, ptr {pointer}, align {element.size}")
+            return
+        byte = self.temp(f"{sanitize(result_value.name_hint, 'v')}.byte")
+        self.inst(f"{byte} = load {element.mem}, ptr {pointer}, align {element.size}")
+        result = self.define(result_value)
+        self.inst(f"{result} = icmp ne {element.mem} {byte}, 0")
+
+    def store(self, op: Operation, value: SSAValue, buffer: SSAValue, indices: Sequence[SSAValue]) -> None:
+        if buffer in self.constant_buffers:
+            raise OptFuseError(
+                f"emit-llvm: '{op.name}' stores into the constant memref.global @{self.constant_buffers[buffer]}: "
+                f"{describe_op(op)}"
+            )
+        pointer, element = self.element_pointer(op, buffer, indices)
+        stored = self.operand(value)
+        if element.ir != element.mem:
+            widened = self.temp(f"{sanitize(value.name_hint, 'v')}.byte")
+            self.inst(f"{widened} = zext {element.ir} {stored} to {element.mem}")
+            stored = widened
+        self.inst(f"store {element.mem} {stored}, ptr {pointer}, align {element.size}")
+
+    def loop_load(self, op: loop.LoadOp) -> None:
+        self.load(op, op.buffer, op.indices)
+
+    def loop_store(self, op: loop.StoreOp) -> None:
+        self.store(op, op.value, op.buffer, op.indices)
+
+    def memref_load(self, op: memref.LoadOp) -> None:
+        self.load(op, op.memref, op.indices)
+
+    def memref_store(self, op: memref.StoreOp) -> None:
+        self.store(op, op.value, op.memref, op.indices)
+
+    def alloc(self, op: loop.AllocOp) -> None:
+        buffer = buffer_type(op.buffer.type, op)
+        symbol = self.module.new_buffer(self.info.op.sym_name.data, op.buffer.name_hint, buffer)
+        self.alias(op.buffer, global_ref(symbol))
+
+    def get_global(self, op: memref.GetGlobalOp) -> None:
+        name = op.name_.root_reference.data
+        info = self.module.globals.get(name)
+        if info is None:
+            raise OptFuseError(f"emit-llvm: memref.get_global refers to an unknown global @{name}")
+        if info.constant:
+            self.constant_buffers[op.memref] = name
+        if info.symbol is not None:
+            self.alias(op.memref, global_ref(info.symbol))
+            return
+        blob = global_ref(self.module.weights_symbol)
+        if info.blob_offset == 0:
+            self.alias(op.memref, blob)
+            return
+        result = self.define(op.memref, op.memref.name_hint or sanitize(name, "w"))
+        self.inst(f"{result} = getelementptr inbounds i8, ptr {blob}, i64 {info.blob_offset}")
+
+    # -- control flow
+
+    def for_loop(self, op: loop.ForOp | loop.ParallelOp, kind: str) -> None:
+        """A counted loop: header (phis, bound check), body, latch (increment), exit.
+
+        loop.parallel is emitted as a sequential loop for now; its independence
+        promise is for the threading pass. The loop's results are the header's phis.
+        """
+        step = op.step
+        if step in self.int_constants and self.int_constants[step] <= 0:
+            raise OptFuseError(f"emit-llvm: '{op.name}' has a step of {self.int_constants[step]}: {describe_op(op)}")
+        iv = op.induction_var
+        iv_hint = sanitize(iv.name_hint, "i")
+        stem = self.names.fresh_group(f"{kind}.{iv_hint}", ("", ".body", ".latch", ".end"))
+        header, body, latch, end = stem, f"{stem}.body", f"{stem}.latch", f"{stem}.end"
+        preheader = self.block
+        inits = list(op.inits) if isinstance(op, loop.ForOp) else []
+        init_text = [self.operand(v) for v in inits]
+        self.inst(f"br label %{header}")
+
+        self.label(header)
+        iv_name = self.define(iv, iv_hint)
+        next_name = self.temp(f"{iv_name[1:]}.next")
+        self.inst(f"{iv_name} = phi i64 [ {self.operand(op.lower_bound)}, %{preheader} ], [ {next_name}, %{latch} ]")
+        carried = list(op.carried_args)
+        phi_slots = []
+        for arg, result in zip(carried, op.results):
+            name = self.define(arg, arg.name_hint or result.name_hint)
+            self.alias(result, name)
+            phi_slots.append(len(self.lines))
+            self.lines.append("")  # filled in once the yielded values have names
+        cond = self.temp(f"{iv_name[1:]}.cond")
+        self.inst(f"{cond} = icmp slt i64 {iv_name}, {self.operand(op.upper_bound)}")
+        self.inst(f"br i1 {cond}, label %{body}, label %{end}")
+
+        self.label(body)
+        block = op.body.block
+        terminator = block.last_op
+        if not isinstance(terminator, loop.YieldOp):
+            raise OptFuseError(f"emit-llvm: '{op.name}' body does not end in loop.yield: {describe_op(op)}")
+        self.emit_ops(block, stop_at=terminator)
+        yielded = [self.operand(v) for v in terminator.values]
+        self.inst(f"br label %{latch}")
+
+        self.label(latch)
+        self.inst(f"{next_name} = add nsw i64 {iv_name}, {self.operand(step)}")
+        self.inst(f"br label %{header}")
+        for slot, arg, init, value in zip(phi_slots, carried, init_text, yielded):
+            ty = self.type_of(arg, op)
+            self.lines[slot] = f"  {self.values[arg]} = phi {ty} [ {init}, %{preheader} ], [ {value}, %{latch} ]"
+
+        self.label(end)
+
+    def yield_outside_loop(self, op: loop.YieldOp) -> None:
+        raise OptFuseError(f"emit-llvm: loop.yield outside a loop body: {describe_op(op)}")
+
+    def call(self, op: func.CallOp) -> None:
+        name = op.callee.root_reference.data
+        callee = self.module.functions.get(name)
+        if callee is None:
+            raise OptFuseError(f"emit-llvm: func.call to @{name}, which is not defined in the module")
+        if callee.is_entry:
+            raise OptFuseError(f"emit-llvm: func.call to the entry point @{name} is not supported")
+        for index in callee.written:
+            arg = op.arguments[index]
+            if arg in self.constant_buffers:
+                raise OptFuseError(
+                    f"emit-llvm: func.call passes the constant memref.global @{self.constant_buffers[arg]} "
+                    f"to @{name}, which writes it: {describe_op(op)}"
+                )
+        args = ", ".join(self.typed(v, op) for v in op.arguments)
+        if not op.res:
+            self.inst(f"call void {global_ref(callee.symbol)}({args})")
+            return
+        if len(op.res) > 1:
+            raise OptFuseError(f"emit-llvm: calls with several results are not supported: {describe_op(op)}")
+        ret = self.type_of(op.res[0], op)
+        result = self.define(op.res[0])
+        self.inst(f"{result} = call {ret} {global_ref(callee.symbol)}({args})")
+
+    def return_(self, op: func.ReturnOp) -> None:
+        if self.info.is_entry:
+            self.inst("ret i32 0")
+        elif not op.arguments:
+            self.inst("ret void")
+        else:
+            self.inst(f"ret {self.typed(op.arguments[0], op)}")
+
+
+BINARY_OPS: dict[type[Operation], str] = {
+    arith.AddfOp: "fadd",
+    arith.SubfOp: "fsub",
+    arith.MulfOp: "fmul",
+    arith.DivfOp: "fdiv",
+    arith.AddiOp: "add",
+    arith.SubiOp: "sub",
+    arith.MuliOp: "mul",
+    arith.DivSIOp: "sdiv",
+    arith.DivUIOp: "udiv",
+    arith.RemSIOp: "srem",
+    arith.RemUIOp: "urem",
+    arith.AndIOp: "and",
+    arith.OrIOp: "or",
+    arith.XOrIOp: "xor",
+    arith.ShLIOp: "shl",
+    arith.ShRSIOp: "ashr",
+    arith.ShRUIOp: "lshr",
+}
+
+CAST_OPS: dict[type[Operation], str] = {
+    arith.SIToFPOp: "sitofp",
+    arith.UIToFPOp: "uitofp",
+    arith.FPToSIOp: "fptosi",
+    arith.FPToUIOp: "fptoui",
+    arith.ExtFOp: "fpext",
+    arith.TruncFOp: "fptrunc",
+    arith.ExtSIOp: "sext",
+    arith.ExtUIOp: "zext",
+    arith.TruncIOp: "trunc",
+    arith.BitcastOp: "bitcast",
+}
+
+INTRINSIC_OPS: dict[type[Operation], str] = {
+    math.ExpOp: "exp",
+    math.Exp2Op: "exp2",
+    math.LogOp: "log",
+    math.Log2Op: "log2",
+    math.Log10Op: "log10",
+    math.SqrtOp: "sqrt",
+    math.PowFOp: "pow",
+    math.FloorOp: "floor",
+    math.CeilOp: "ceil",
+    math.TruncOp: "trunc",
+    math.RoundOp: "round",
+    math.RoundEvenOp: "roundeven",
+    math.AbsFOp: "fabs",
+    math.FmaOp: "fma",
+    math.CopySignOp: "copysign",
+    math.SinOp: "sin",
+    math.CosOp: "cos",
+    arith.MaximumfOp: "maximum",
+    arith.MinimumfOp: "minimum",
+    arith.MaxnumfOp: "maxnum",
+    arith.MinnumfOp: "minnum",
+    arith.MaxSIOp: "smax",
+    arith.MinSIOp: "smin",
+    arith.MaxUIOp: "umax",
+    arith.MinUIOp: "umin",
+}
+
+LIBM_OPS: dict[type[Operation], str] = {
+    math.TanhOp: "tanh",
+    math.ErfOp: "erf",
+    math.TanOp: "tan",
+    math.SinhOp: "sinh",
+    math.CoshOp: "cosh",
+    math.AsinOp: "asin",
+    math.AcosOp: "acos",
+    math.AtanOp: "atan",
+    math.Atan2Op: "atan2",
+    math.AsinhOp: "asinh",
+    math.AcoshOp: "acosh",
+    math.AtanhOp: "atanh",
+    math.ExpM1Op: "expm1",
+    math.Log1pOp: "log1p",
+    math.CbrtOp: "cbrt",
+}
+
+LIBM_RESERVED = tuple(f"{name}{suffix}" for name in LIBM_OPS.values() for suffix in ("", "f"))
+"""libm symbols we may declare: no module symbol may take these names."""
+
+Handler = Callable[[FunctionEmitter, Operation], None]
+
+HANDLERS: dict[type[Operation], Handler] = {
+    arith.ConstantOp: FunctionEmitter.constant,
+    arith.NegfOp: FunctionEmitter.negf,
+    arith.SelectOp: FunctionEmitter.select,
+    arith.CmpiOp: partial(
+        FunctionEmitter.compare, instruction="icmp", predicates=arith.CMPI_COMPARISON_OPERATIONS
+    ),
+    arith.CmpfOp: partial(
+        FunctionEmitter.compare, instruction="fcmp", predicates=arith.CMPF_COMPARISON_OPERATIONS
+    ),
+    arith.IndexCastOp: partial(FunctionEmitter.index_cast, extend="sext"),
+    arith.FloorDivSIOp: partial(FunctionEmitter.int_division, rounding="floor"),
+    arith.CeilDivSIOp: partial(FunctionEmitter.int_division, rounding="ceil"),
+    arith.CeilDivUIOp: partial(FunctionEmitter.int_division, rounding="ceilu"),
+    math.RsqrtOp: FunctionEmitter.rsqrt,
+    loop.ForOp: partial(FunctionEmitter.for_loop, kind="for"),
+    loop.ParallelOp: partial(FunctionEmitter.for_loop, kind="par"),
+    loop.YieldOp: FunctionEmitter.yield_outside_loop,
+    loop.LoadOp: FunctionEmitter.loop_load,
+    loop.StoreOp: FunctionEmitter.loop_store,
+    loop.AllocOp: FunctionEmitter.alloc,
+    memref.LoadOp: FunctionEmitter.memref_load,
+    memref.StoreOp: FunctionEmitter.memref_store,
+    memref.GetGlobalOp: FunctionEmitter.get_global,
+    func.CallOp: FunctionEmitter.call,
+    func.ReturnOp: FunctionEmitter.return_,
+    **{op: partial(FunctionEmitter.binary, opcode=code) for op, code in BINARY_OPS.items()},
+    **{op: partial(FunctionEmitter.cast, opcode=code) for op, code in CAST_OPS.items()},
+    **{op: partial(FunctionEmitter.intrinsic, name=name) for op, name in INTRINSIC_OPS.items()},
+    **{op: partial(FunctionEmitter.libm, name=name) for op, name in LIBM_OPS.items()},
+}
+"""Every op the translator understands. Anything else is an error naming the op."""
+
+if hasattr(arith, "IndexCastUIOp"):  # not in every xDSL release
+    HANDLERS[arith.IndexCastUIOp] = partial(FunctionEmitter.index_cast, extend="zext")
+
+
+def translate_module(module: ModuleOp, target: Target, weights_file: str = "") -> LLVMModule:
+    """Translate a loop-level module to LLVM IR for `target` (see the module docstring).
+
+    Raises OptFuseError for anything it cannot translate faithfully: an unsupported
+    op or type, a dynamic shape, or a module without exactly one public entry function.
+    """
+    return ModuleTranslator(module, target, weights_file).translate()

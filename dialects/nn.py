@@ -1,0 +1,1251 @@
+"""The nn dialect: value-semantics tensor ops, each defined once.
+
+Each op class carries everything the compiler needs to know about it
+(DESIGN.md, principle 1):
+
+- its verifier (IRDL constraints plus `verify_`),
+- its shape function, `infer_shape(operand_shapes)`, used by `shape-infer` and
+  by the verifier to check the types written in the IR,
+- its fusion kind (`FusionKind`), which the fusion pass reads,
+- its scalar semantics, `emit_element(kb, index)`: how one element of the
+  result is computed from elements of the operands (see dialects/semantics.py).
+
+Before `shape-infer`, results may be `tensor<*xf32>` (unranked), as the ONNX
+importer leaves them; afterwards every type is a ranked static tensor.
+
+    %y = nn.conv2d %x, %w, %b strides [2, 2] pads [1, 1, 1, 1] dilations [1, 1] groups 1
+           : (tensor<1x3x8x8xf32>, tensor<16x3x3x3xf32>, tensor<16xf32>) -> tensor<1x16x4x4xf32>
+    %z = nn.relu %y : (tensor<1x16x4x4xf32>) -> tensor<1x16x4x4xf32>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from math import prod
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (
+    I64,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    Float32Type,
+    IntegerAttr,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+    UnrankedTensorType,
+    f32,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.irdl import (
+    IRDLOperation,
+    base,
+    irdl_op_definition,
+    operand_def,
+    opt_operand_def,
+    opt_prop_def,
+    prop_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.traits import Pure
+from xdsl.utils.exceptions import VerifyException
+
+from dialects.semantics import Cond, Ix, KernelBuilder, Scalar
+
+Shape = tuple[int, ...]
+AnyTensor = base(TensorType) | base(UnrankedTensorType)
+UNRANKED_F32 = UnrankedTensorType(f32)
+
+
+class FusionKind(Enum):
+    """How an op may be fused (TVM's OpPatternKind, in order of increasing restriction)."""
+
+    ELEMENTWISE = "elementwise"
+    BROADCAST = "broadcast"
+    INJECTIVE = "injective"
+    REDUCTION = "reduction"
+    OUT_ELEMENTWISE_FUSABLE = "out-elementwise-fusable"
+    OPAQUE = "opaque"
+
+
+class ShapeInferenceError(ValueError):
+    """Operand shapes an op cannot accept; shape-infer adds the op and its location."""
+
+
+def shape_of(value: SSAValue) -> Shape | None:
+    """The static shape of a tensor value, or None before shape inference."""
+    if isinstance(value.type, TensorType):
+        return tuple(value.type.get_shape())
+    return None
+
+
+def i64_array(values: Sequence[int]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, list(values))
+
+
+def normalize_axis(axis: int, rank: int) -> int:
+    if not -rank <= axis < max(rank, 1):
+        raise ShapeInferenceError(f"axis {axis} is out of range for rank {rank}")
+    return axis % max(rank, 1)
+
+
+def broadcast_shapes(*shapes: Shape) -> Shape:
+    """Numpy/ONNX multidirectional broadcasting."""
+    rank = max(len(s) for s in shapes)
+    padded = [(1,) * (rank - len(s)) + s for s in shapes]
+    result: list[int] = []
+    for dims in zip(*padded):
+        sizes = {d for d in dims if d != 1}
+        if len(sizes) > 1:
+            raise ShapeInferenceError(f"shapes {' and '.join(map(_fmt, shapes))} cannot be broadcast together")
+        result.append(sizes.pop() if sizes else 1)
+    return tuple(result)
+
+
+def broadcast_index(operand_shape: Shape, index: Sequence[Ix]) -> list[Ix]:
+    """The operand element that broadcasting maps to the output element at `index`."""
+    aligned = index[len(index) - len(operand_shape) :]
+    return [i if d != 1 else i.kb.index(0) for i, d in zip(aligned, operand_shape)]
+
+
+def _fmt(shape: Shape) -> str:
+    return "[" + ", ".join(map(str, shape)) + "]"
+
+
+# ===----------------------------------------------------------------------=== #
+# Base classes
+# ===----------------------------------------------------------------------=== #
+
+
+class NNOp(IRDLOperation):
+    """An nn op with one result. Subclasses define the four facts listed in the module docstring."""
+
+    FUSION_KIND: ClassVar[FusionKind]
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        raise NotImplementedError
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        raise NotImplementedError
+
+    @property
+    def output(self) -> SSAValue:
+        return self.results[0]
+
+    def operand_shapes(self) -> list[Shape] | None:
+        shapes = [shape_of(v) for v in self.operands]
+        return None if any(s is None for s in shapes) else shapes  # type: ignore[return-value]
+
+    def verify_(self) -> None:
+        shapes = self.operand_shapes()
+        result_shape = shape_of(self.output)
+        if shapes is None or result_shape is None:
+            return
+        try:
+            expected = self.infer_shape(shapes)
+        except ShapeInferenceError as error:
+            raise VerifyException(f"{self.name}: {error}") from error
+        if expected != result_shape:
+            raise VerifyException(f"{self.name}: result shape {_fmt(result_shape)} does not match the inferred {_fmt(expected)}")
+
+
+class UnaryOp(NNOp):
+    """y = f(x) elementwise; a subclass only states `f` in `scalar`."""
+
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.ELEMENTWISE
+    input = operand_def(AnyTensor)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue | Operation, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def scalar(self, x: Scalar) -> Scalar:
+        raise NotImplementedError
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        return operand_shapes[0]
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        return self.scalar(kb.read(self.input, index))
+
+
+class BinaryOp(NNOp):
+    """z = f(x, y) with ONNX (numpy) broadcasting; a subclass only states `f`."""
+
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.BROADCAST
+    lhs = operand_def(AnyTensor)
+    rhs = operand_def(AnyTensor)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, lhs: SSAValue | Operation, rhs: SSAValue | Operation, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        raise NotImplementedError
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        return broadcast_shapes(*operand_shapes)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        x, y = (kb.read(v, broadcast_index(s, index)) for v, s in zip(self.operands, self.operand_shapes() or []))
+        return self.scalar(x, y)
+
+
+# ===----------------------------------------------------------------------=== #
+# Elementwise
+# ===----------------------------------------------------------------------=== #
+
+
+@irdl_op_definition
+class NegOp(UnaryOp):
+    """-x"""
+
+    name = "nn.neg"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return -x
+
+
+@irdl_op_definition
+class ReluOp(UnaryOp):
+    """max(x, 0)"""
+
+    name = "nn.relu"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.max(0.0)
+
+
+@irdl_op_definition
+class SigmoidOp(UnaryOp):
+    """1 / (1 + exp(-x))"""
+
+    name = "nn.sigmoid"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return 1.0 / (1.0 + (-x).exp())
+
+
+@irdl_op_definition
+class TanhOp(UnaryOp):
+    name = "nn.tanh"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.tanh()
+
+
+@irdl_op_definition
+class ExpOp(UnaryOp):
+    name = "nn.exp"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.exp()
+
+
+@irdl_op_definition
+class LogOp(UnaryOp):
+    name = "nn.log"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.log()
+
+
+@irdl_op_definition
+class SqrtOp(UnaryOp):
+    name = "nn.sqrt"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.sqrt()
+
+
+@irdl_op_definition
+class ErfOp(UnaryOp):
+    name = "nn.erf"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.erf()
+
+
+@irdl_op_definition
+class ClipOp(UnaryOp):
+    """min(max(x, min), max); either bound may be absent.
+
+        %y = nn.clip %x min 0.0 max 6.0 : (tensor<4xf32>) -> tensor<4xf32>
+    """
+
+    name = "nn.clip"
+    min = opt_prop_def(FloatAttr[Float32Type])
+    max = opt_prop_def(FloatAttr[Float32Type])
+    assembly_format = "$input (`min` $min^)? (`max` $max^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(
+        self,
+        input: SSAValue | Operation,
+        min: float | None,
+        max: float | None,
+        result_type: Attribute = UNRANKED_F32,
+    ):
+        properties = {k: FloatAttr(v, f32) for k, v in (("min", min), ("max", max)) if v is not None}
+        IRDLOperation.__init__(self, operands=[input], result_types=[result_type], properties=properties)
+
+    def scalar(self, x: Scalar) -> Scalar:
+        if self.min is not None:
+            x = x.max(self.min.value.data)
+        if self.max is not None:
+            x = x.min(self.max.value.data)
+        return x
+
+
+@irdl_op_definition
+class AddOp(BinaryOp):
+    name = "nn.add"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x + y
+
+
+@irdl_op_definition
+class SubOp(BinaryOp):
+    name = "nn.sub"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x - y
+
+
+@irdl_op_definition
+class MulOp(BinaryOp):
+    name = "nn.mul"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x * y
+
+
+@irdl_op_definition
+class DivOp(BinaryOp):
+    name = "nn.div"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x / y
+
+
+@irdl_op_definition
+class MaxOp(BinaryOp):
+    name = "nn.max"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x.max(y)
+
+
+@irdl_op_definition
+class MinOp(BinaryOp):
+    name = "nn.min"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x.min(y)
+
+
+@irdl_op_definition
+class PowOp(BinaryOp):
+    name = "nn.pow"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return x**y
+
+
+@irdl_op_definition
+class BatchNormOp(NNOp):
+    """Inference batch normalization over axis 1:
+    (x - mean[c]) * scale[c] / sqrt(var[c] + epsilon) + bias[c].
+
+        %y = nn.batch_norm %x, %scale, %bias, %mean, %var epsilon 1.0e-05 : (...) -> tensor<1x8x4x4xf32>
+    """
+
+    name = "nn.batch_norm"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.BROADCAST
+    input = operand_def(AnyTensor)
+    scale = operand_def(AnyTensor)
+    bias = operand_def(AnyTensor)
+    mean = operand_def(AnyTensor)
+    var = operand_def(AnyTensor)
+    epsilon = prop_def(FloatAttr[Float32Type])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$input `,` $scale `,` $bias `,` $mean `,` $var `epsilon` $epsilon attr-dict `:` functional-type(operands, results)"
+    )
+
+    def __init__(self, operands: Sequence[SSAValue], epsilon: float, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=list(operands), result_types=[result_type], properties={"epsilon": FloatAttr(epsilon, f32)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        if len(x) < 2:
+            raise ShapeInferenceError(f"input of rank {len(x)} has no channel axis")
+        for name, shape in zip(("scale", "bias", "mean", "var"), operand_shapes[1:]):
+            if shape != (x[1],):
+                raise ShapeInferenceError(f"{name} has shape {_fmt(shape)}, expected [{x[1]}] (one per channel)")
+        return x
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        channel = [index[1]]
+        scale, bias, mean, var = (kb.read(v, channel) for v in (self.scale, self.bias, self.mean, self.var))
+        x = kb.read(self.input, index)
+        return (x - mean) * (scale / (var + self.epsilon.value.data).sqrt()) + bias
+
+
+# ===----------------------------------------------------------------------=== #
+# Contractions: matmul, gemm, conv2d
+# ===----------------------------------------------------------------------=== #
+
+
+@irdl_op_definition
+class MatMulOp(NNOp):
+    """Batched matrix product with numpy broadcasting of the batch dims (ONNX MatMul, rank >= 2).
+
+        %c = nn.matmul %a, %b : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+    """
+
+    name = "nn.matmul"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.OUT_ELEMENTWISE_FUSABLE
+    lhs = operand_def(AnyTensor)
+    rhs = operand_def(AnyTensor)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, lhs: SSAValue, rhs: SSAValue, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[lhs, rhs], result_types=[result_type])
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        a, b = operand_shapes
+        if not a or not b:
+            raise ShapeInferenceError("operands must not be scalars")
+        a2, b2 = (1, *a) if len(a) == 1 else a, (*b, 1) if len(b) == 1 else b
+        if a2[-1] != b2[-2]:
+            raise ShapeInferenceError(f"contraction dims differ: {_fmt(a)} @ {_fmt(b)}")
+        rows = (a2[-2],) if len(a) > 1 else ()
+        cols = (b2[-1],) if len(b) > 1 else ()
+        return broadcast_shapes(a2[:-2], b2[:-2]) + rows + cols
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        """A 1-D lhs is a row vector and a 1-D rhs a column vector, whose unit dim the result drops."""
+        a, b = self.operand_shapes() or []
+        index = list(index)
+        if len(a) == 1:
+            index.insert(len(index) - (len(b) > 1), kb.index(0))
+        if len(b) == 1:
+            index.append(kb.index(0))
+        batch, i, j = index[:-2], index[-2], index[-1]
+        a_batch, b_batch = broadcast_index(a[:-2], batch), broadcast_index(b[:-2], batch)
+
+        def product(k: list[Ix]) -> Scalar:
+            x = kb.read(self.lhs, [*a_batch, i, k[0]] if len(a) > 1 else [k[0]])
+            y = kb.read(self.rhs, [*b_batch, k[0], j] if len(b) > 1 else [k[0]])
+            return x * y
+
+        return kb.reduce([a[-1]], 0.0, lambda acc, x: acc + x, product)
+
+
+@irdl_op_definition
+class GemmOp(NNOp):
+    """alpha * op(A) @ op(B) + beta * C, C broadcast to [M, N] (ONNX Gemm).
+
+        %y = nn.gemm %a, %b, %c trans_b : (tensor<1x64xf32>, tensor<10x64xf32>, tensor<10xf32>) -> tensor<1x10xf32>
+    """
+
+    name = "nn.gemm"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.OUT_ELEMENTWISE_FUSABLE
+    a = operand_def(AnyTensor)
+    b = operand_def(AnyTensor)
+    c = opt_operand_def(AnyTensor)
+    alpha = prop_def(FloatAttr[Float32Type], default_value=FloatAttr(1.0, f32))
+    beta = prop_def(FloatAttr[Float32Type], default_value=FloatAttr(1.0, f32))
+    trans_a = opt_prop_def(UnitAttr)
+    trans_b = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$a `,` $b (`,` $c^)? (`alpha` $alpha^)? (`beta` $beta^)? (`trans_a` $trans_a^)? (`trans_b` $trans_b^)? "
+        "attr-dict `:` functional-type(operands, results)"
+    )
+
+    def __init__(
+        self,
+        a: SSAValue,
+        b: SSAValue,
+        c: SSAValue | None,
+        alpha: float = 1.0,
+        beta: float = 1.0,
+        trans_a: bool = False,
+        trans_b: bool = False,
+        result_type: Attribute = UNRANKED_F32,
+    ):
+        properties: dict[str, Attribute] = {"alpha": FloatAttr(alpha, f32), "beta": FloatAttr(beta, f32)}
+        properties |= {k: UnitAttr() for k, on in (("trans_a", trans_a), ("trans_b", trans_b)) if on}
+        super().__init__(operands=[a, b, [c] if c is not None else []], result_types=[result_type], properties=properties)
+
+    def _matrix_dims(self, a: Shape, b: Shape) -> tuple[int, int, int, int]:
+        if len(a) != 2 or len(b) != 2:
+            raise ShapeInferenceError(f"A and B must be matrices, got {_fmt(a)} and {_fmt(b)}")
+        m, k = (a[1], a[0]) if self.trans_a else a
+        k2, n = (b[1], b[0]) if self.trans_b else b
+        return m, k, k2, n
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        m, k, k2, n = self._matrix_dims(operand_shapes[0], operand_shapes[1])
+        if k != k2:
+            raise ShapeInferenceError(f"contraction dims differ: op(A) is {m}x{k}, op(B) is {k2}x{n}")
+        if len(operand_shapes) == 3 and broadcast_shapes(operand_shapes[2], (m, n)) != (m, n):
+            raise ShapeInferenceError(f"C of shape {_fmt(operand_shapes[2])} does not broadcast to [{m}, {n}]")
+        return (m, n)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        shapes = self.operand_shapes() or []
+        i, j = index
+        contraction = self._matrix_dims(shapes[0], shapes[1])[1]
+
+        def product(k: list[Ix]) -> Scalar:
+            a = kb.read(self.a, [k[0], i] if self.trans_a else [i, k[0]])
+            b = kb.read(self.b, [j, k[0]] if self.trans_b else [k[0], j])
+            return a * b
+
+        result = kb.reduce([contraction], 0.0, lambda acc, x: acc + x, product)
+        if (alpha := self.alpha.value.data) != 1.0:
+            result = result * alpha
+        if self.c is not None and (beta := self.beta.value.data) != 0.0:
+            c = kb.read(self.c, broadcast_index(shapes[2], index))
+            result = result + (c if beta == 1.0 else c * beta)
+        return result
+
+
+AUTO_PAD_MODES = ("NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER")
+
+
+@dataclass(frozen=True)
+class Window:
+    """A strided, dilated window sliding over the two spatial axes of an NCHW input.
+
+    Shared by conv2d and the pools: output sizes, and for each output position
+    and window offset, the input position it reads (possibly in the padding).
+    """
+
+    spatial: Shape
+    kernel: Shape
+    strides: Shape
+    pads: Shape
+    """Effective [top, left, bottom, right], after auto_pad."""
+    dilations: Shape
+
+    def output_size(self, ceil: bool) -> Shape:
+        return tuple(self._output_length(d, ceil) for d in range(2))
+
+    def _output_length(self, d: int, ceil: bool) -> int:
+        size, stride, begin = self.spatial[d], self.strides[d], self.pads[d]
+        span = size + begin + self.pads[d + 2] - ((self.kernel[d] - 1) * self.dilations[d] + 1)
+        if span < 0:
+            raise ShapeInferenceError(f"a window of {list(self.kernel)} (dilations {list(self.dilations)}) does not fit input {_fmt(self.spatial)} with pads {list(self.pads)}")
+        out = -(-span // stride) + 1 if ceil else span // stride + 1
+        if ceil and (out - 1) * stride >= size + begin:
+            out -= 1  # the last window would start in the end padding
+        return out
+
+    def position(self, out: Sequence[Ix], offsets: Sequence[Ix]) -> list[Ix]:
+        return [out[d] * self.strides[d] - self.pads[d] + offsets[d] * self.dilations[d] for d in range(2)]
+
+    def inside(self, position: Sequence[Ix], low: Sequence[int] = (0, 0), high: Sequence[int] | None = None) -> Cond:
+        high = self.spatial if high is None else high
+        return position[0].in_range(low[0], high[0]) & position[1].in_range(low[1], high[1])
+
+    def safe(self, position: Sequence[Ix]) -> list[Ix]:
+        """The position clamped into the input, so a load there is always in bounds."""
+        return [p.clamp(0, size - 1) for p, size in zip(position, self.spatial)]
+
+
+def _same_pads(spatial: Shape, kernel: Shape, strides: Shape, dilations: Shape, upper: bool) -> Shape:
+    """auto_pad SAME_*: pad so that output = ceil(input / stride); the odd pixel goes at the end for SAME_UPPER."""
+    begins, ends = [], []
+    for d in range(2):
+        out = -(-spatial[d] // strides[d])
+        total = max((out - 1) * strides[d] + (kernel[d] - 1) * dilations[d] + 1 - spatial[d], 0)
+        small, large = total // 2, total - total // 2
+        begins.append(small if upper else large)
+        ends.append(large if upper else small)
+    return (*begins, *ends)
+
+
+class _WindowOp(NNOp):
+    """conv2d and the pools: the attributes that describe their `Window`."""
+
+    def window(self, spatial: Shape, kernel: Shape) -> Window:
+        strides = tuple(self.strides.get_values())  # type: ignore[attr-defined]
+        pads = tuple(self.pads.get_values())  # type: ignore[attr-defined]
+        dilations = tuple(self.dilations.get_values())  # type: ignore[attr-defined]
+        auto_pad = self.auto_pad.data if self.auto_pad is not None else "NOTSET"  # type: ignore[attr-defined]
+        for name, values in (("strides", strides), ("dilations", dilations), ("kernel", kernel)):
+            if len(values) != 2 or min(values) < 1:
+                raise ShapeInferenceError(f"{name} must be two positive integers, got {list(values)}")
+        if len(pads) != 4 or min(pads) < 0:
+            raise ShapeInferenceError(f"pads must be four non-negative integers, got {list(pads)}")
+        if auto_pad not in AUTO_PAD_MODES:
+            raise ShapeInferenceError(f"unknown auto_pad '{auto_pad}' (expected one of {', '.join(AUTO_PAD_MODES)})")
+        if auto_pad == "VALID":
+            pads = (0, 0, 0, 0)
+        elif auto_pad != "NOTSET":
+            pads = _same_pads(spatial, kernel, strides, dilations, upper=auto_pad == "SAME_UPPER")
+        return Window(spatial, kernel, strides, pads, dilations)
+
+
+def _window_properties(
+    strides: Sequence[int], pads: Sequence[int], dilations: Sequence[int], auto_pad: str, **flags: bool
+) -> dict[str, Attribute]:
+    properties: dict[str, Attribute] = {"strides": i64_array(strides), "pads": i64_array(pads), "dilations": i64_array(dilations)}
+    if auto_pad != "NOTSET":
+        properties["auto_pad"] = StringAttr(auto_pad)
+    properties |= {name: UnitAttr() for name, on in flags.items() if on}
+    return properties
+
+
+_WINDOW_FORMAT = "`strides` $strides `pads` $pads `dilations` $dilations (`auto_pad` $auto_pad^)?"
+
+
+@irdl_op_definition
+class Conv2dOp(_WindowOp):
+    """2-D convolution, NCHW input, MCkHkW weights, optional bias (ONNX Conv).
+
+    pads are [top, left, bottom, right]; groups split channels as in ONNX.
+    """
+
+    name = "nn.conv2d"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.OUT_ELEMENTWISE_FUSABLE
+    input = operand_def(AnyTensor)
+    weight = operand_def(AnyTensor)
+    bias = opt_operand_def(AnyTensor)
+    strides = prop_def(DenseArrayBase.constr(I64))
+    pads = prop_def(DenseArrayBase.constr(I64))
+    dilations = prop_def(DenseArrayBase.constr(I64))
+    auto_pad = opt_prop_def(StringAttr)
+    groups = prop_def(IntegerAttr[I64])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = (
+        f"$input `,` $weight (`,` $bias^)? {_WINDOW_FORMAT} `groups` $groups attr-dict `:` functional-type(operands, results)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue,
+        weight: SSAValue,
+        bias: SSAValue | None,
+        strides: Sequence[int],
+        pads: Sequence[int],
+        dilations: Sequence[int],
+        groups: int,
+        auto_pad: str = "NOTSET",
+        result_type: Attribute = UNRANKED_F32,
+    ):
+        properties = _window_properties(strides, pads, dilations, auto_pad) | {"groups": IntegerAttr(groups, i64)}
+        super().__init__(operands=[input, weight, [bias] if bias is not None else []], result_types=[result_type], properties=properties)
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x, w = operand_shapes[0], operand_shapes[1]
+        groups = self.groups.value.data
+        if len(x) != 4 or len(w) != 4:
+            raise ShapeInferenceError(f"input and weight must be 4-D (NCHW, MCkHkW), got {_fmt(x)} and {_fmt(w)}")
+        if groups < 1 or x[1] % groups or w[0] % groups or w[1] * groups != x[1]:
+            raise ShapeInferenceError(f"{x[1]} input channels, weight {_fmt(w)} and groups={groups} do not agree")
+        if len(operand_shapes) == 3 and operand_shapes[2] != (w[0],):
+            raise ShapeInferenceError(f"bias has shape {_fmt(operand_shapes[2])}, expected [{w[0]}]")
+        return (x[0], w[0], *self.window(x[2:], w[2:]).output_size(ceil=False))
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        x_shape, w_shape = (self.operand_shapes() or [])[:2]
+        window = self.window(x_shape[2:], w_shape[2:])
+        n, m = index[0], index[1]
+        first_channel = (m // (w_shape[0] // self.groups.value.data)) * w_shape[1]
+
+        def product(k: list[Ix]) -> Scalar:
+            c, offsets = k[0], k[1:]
+            position = window.position(index[2:], offsets)
+            x = kb.read(self.input, [n, first_channel + c, *window.safe(position)])
+            return window.inside(position).select(x, kb.const(0.0)) * kb.read(self.weight, [m, c, *offsets])
+
+        result = kb.reduce(w_shape[1:], 0.0, lambda acc, v: acc + v, product)
+        if self.bias is not None:
+            result = result + kb.read(self.bias, [m])
+        return result
+
+
+class _PoolOp(_WindowOp):
+    """Max and average pooling over the last two axes of an NCHW tensor."""
+
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.OUT_ELEMENTWISE_FUSABLE
+
+    def pool_window(self, x_shape: Shape) -> Window:
+        kernel = tuple(self.kernel.get_values())  # type: ignore[attr-defined]
+        if len(x_shape) != 4:
+            raise ShapeInferenceError(f"2-D pooling needs a 4-D NCHW input, got {_fmt(x_shape)}")
+        return self.window(x_shape[2:], kernel)
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        return (x[0], x[1], *self.pool_window(x).output_size(ceil=self.ceil_mode is not None))  # type: ignore[attr-defined]
+
+    def window_sum(self, kb: KernelBuilder, index: list[Ix], window: Window, fill: float, combine: Callable[[Scalar, Scalar], Scalar]) -> Scalar:
+        """Reduce the input over the window at `index`; positions in the padding read `fill`."""
+
+        def element(offsets: list[Ix]) -> Scalar:
+            position = window.position(index[2:], offsets)
+            x = kb.read(self.operands[0], [*index[:2], *window.safe(position)])
+            return window.inside(position).select(x, kb.const(fill))
+
+        return kb.reduce(list(window.kernel), fill, combine, element)
+
+
+_POOL_FORMAT = f"$input `kernel` $kernel {_WINDOW_FORMAT} (`ceil_mode` $ceil_mode^)?"
+
+
+@irdl_op_definition
+class MaxPool2dOp(_PoolOp):
+    """Maximum over each window; padding never wins (ONNX MaxPool).
+
+        %y = nn.max_pool %x kernel [2, 2] strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] : (...) -> ...
+    """
+
+    name = "nn.max_pool"
+    input = operand_def(AnyTensor)
+    kernel = prop_def(DenseArrayBase.constr(I64))
+    strides = prop_def(DenseArrayBase.constr(I64))
+    pads = prop_def(DenseArrayBase.constr(I64))
+    dilations = prop_def(DenseArrayBase.constr(I64))
+    auto_pad = opt_prop_def(StringAttr)
+    ceil_mode = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = f"{_POOL_FORMAT} attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int], dilations: Sequence[int], auto_pad: str = "NOTSET", ceil_mode: bool = False, result_type: Attribute = UNRANKED_F32):
+        properties = _window_properties(strides, pads, dilations, auto_pad, ceil_mode=ceil_mode) | {"kernel": i64_array(kernel)}
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        window = self.pool_window((self.operand_shapes() or [])[0])
+        return self.window_sum(kb, index, window, float("-inf"), lambda acc, v: acc.max(v))
+
+
+@irdl_op_definition
+class AvgPool2dOp(_PoolOp):
+    """Mean over each window (ONNX AveragePool). The divisor counts the padding
+    when `count_include_pad` is set, never the part of a ceil-mode window that
+    lies beyond the padding, as onnxruntime does."""
+
+    name = "nn.avg_pool"
+    input = operand_def(AnyTensor)
+    kernel = prop_def(DenseArrayBase.constr(I64))
+    strides = prop_def(DenseArrayBase.constr(I64))
+    pads = prop_def(DenseArrayBase.constr(I64))
+    dilations = prop_def(DenseArrayBase.constr(I64))
+    auto_pad = opt_prop_def(StringAttr)
+    ceil_mode = opt_prop_def(UnitAttr)
+    count_include_pad = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = f"{_POOL_FORMAT} (`count_include_pad` $count_include_pad^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, kernel: Sequence[int], strides: Sequence[int], pads: Sequence[int], dilations: Sequence[int], auto_pad: str = "NOTSET", ceil_mode: bool = False, count_include_pad: bool = False, result_type: Attribute = UNRANKED_F32):
+        flags = {"ceil_mode": ceil_mode, "count_include_pad": count_include_pad}
+        properties = _window_properties(strides, pads, dilations, auto_pad, **flags) | {"kernel": i64_array(kernel)}
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        window = self.pool_window((self.operand_shapes() or [])[0])
+        total = self.window_sum(kb, index, window, 0.0, lambda acc, v: acc + v)
+        pads = window.pads if self.count_include_pad else (0, 0, 0, 0)
+        low = (-pads[0], -pads[1])
+        high = (window.spatial[0] + pads[2], window.spatial[1] + pads[3])
+
+        def counted(offsets: list[Ix]) -> Scalar:
+            position = window.position(index[2:], offsets)
+            return window.inside(position, low, high).select(kb.const(1.0), kb.const(0.0))
+
+        return total / kb.reduce(list(window.kernel), 0.0, lambda acc, v: acc + v, counted)
+
+
+@irdl_op_definition
+class GlobalAvgPoolOp(NNOp):
+    """Mean over every axis after the first two: [N, C, d...] -> [N, C, 1...]."""
+
+    name = "nn.global_avg_pool"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
+    input = operand_def(AnyTensor)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type])
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        if len(x) < 3:
+            raise ShapeInferenceError(f"input must have spatial axes (rank >= 3), got {_fmt(x)}")
+        return (x[0], x[1]) + (1,) * (len(x) - 2)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        spatial = (self.operand_shapes() or [])[0][2:]
+        total = kb.reduce(spatial, 0.0, lambda acc, v: acc + v, lambda k: kb.read(self.input, [*index[:2], *k]))
+        return total / float(prod(spatial))
+
+
+# ===----------------------------------------------------------------------=== #
+# Injective: pad, reshape, flatten, transpose, concat
+# ===----------------------------------------------------------------------=== #
+
+
+class PadMode(Enum):
+    CONSTANT = "constant"
+    REFLECT = "reflect"
+    EDGE = "edge"
+
+
+@irdl_op_definition
+class PadOp(NNOp):
+    """Pads (or, with negative pads, crops) every axis; pads = [begin..., end...] as in ONNX.
+
+        %y = nn.pad %x pads [0, 0, 1, 1, 0, 0, 1, 1] mode "constant" value 0.0 : (...) -> ...
+    """
+
+    name = "nn.pad"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+    input = operand_def(AnyTensor)
+    pads = prop_def(DenseArrayBase.constr(I64))
+    mode = prop_def(StringAttr)
+    value = prop_def(FloatAttr[Float32Type])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `pads` $pads `mode` $mode `value` $value attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, pads: Sequence[int], mode: str = "constant", value: float = 0.0, result_type: Attribute = UNRANKED_F32):
+        super().__init__(
+            operands=[input],
+            result_types=[result_type],
+            properties={"pads": i64_array(pads), "mode": StringAttr(mode), "value": FloatAttr(value, f32)},
+        )
+
+    def verify_(self) -> None:
+        if self.mode.data not in {m.value for m in PadMode}:
+            raise VerifyException(f"nn.pad: unknown mode '{self.mode.data}' (expected constant, reflect or edge)")
+        super().verify_()
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        pads = self.pads.get_values()
+        if len(pads) != 2 * len(x):
+            raise ShapeInferenceError(f"{len(pads)} pads for a rank-{len(x)} input (need {2 * len(x)})")
+        out = tuple(d + pads[i] + pads[i + len(x)] for i, d in enumerate(x))
+        if min(out, default=1) < 0 or (self.mode.data != "constant" and min(x, default=1) == 0):
+            raise ShapeInferenceError(f"pads {list(pads)} do not fit input {_fmt(x)}")
+        if self.mode.data == "reflect" and any(p >= d for i, d in enumerate(x) for p in (pads[i], pads[i + len(x)])):
+            raise ShapeInferenceError(f"reflect pads {list(pads)} must be smaller than the input dims {_fmt(x)}")
+        return out
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        x = (self.operand_shapes() or [])[0]
+        begins = self.pads.get_values()[: len(x)]
+        position = [i - b for i, b in zip(index, begins)]
+        if self.mode.data == "reflect":
+            return kb.read(self.input, [p.reflect(d) for p, d in zip(position, x)])
+        safe = [p.clamp(0, d - 1) for p, d in zip(position, x)]
+        if self.mode.data == "edge":
+            return kb.read(self.input, safe)
+        inside = Cond(kb, True)
+        for p, d in zip(position, x):
+            inside = inside & p.in_range(0, d)
+        return inside.select(kb.read(self.input, safe), kb.const(self.value.value.data))
+
+
+def _linear_index(index: Sequence[Ix], shape: Shape) -> Ix:
+    linear = index[0].kb.index(0) if index else None
+    for i, d in zip(index, shape):
+        linear = linear * d + i  # type: ignore[operator]
+    return linear  # type: ignore[return-value]
+
+
+def _delinearize(linear: Ix, shape: Shape) -> list[Ix]:
+    strides = [prod(shape[i + 1 :]) for i in range(len(shape))]
+    return [(linear // s) % d for s, d in zip(strides, shape)]
+
+
+class _ReshapeLike(NNOp):
+    """Same elements in the same (row-major) order, another shape."""
+
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        in_shape = (self.operand_shapes() or [])[0]
+        out_shape = shape_of(self.output)
+        assert out_shape is not None
+        if in_shape == out_shape:
+            return kb.read(self.operands[0], index)
+        return kb.read(self.operands[0], _delinearize(_linear_index(index, out_shape), in_shape))
+
+
+@irdl_op_definition
+class ReshapeOp(_ReshapeLike):
+    """ONNX Reshape with the target shape known at compile time: -1 is inferred,
+    0 copies the input dim (unless `allowzero`).
+
+        %y = nn.reshape %x shape [0, -1] : (tensor<2x3x4xf32>) -> tensor<2x12xf32>
+    """
+
+    name = "nn.reshape"
+    input = operand_def(AnyTensor)
+    shape = prop_def(DenseArrayBase.constr(I64))
+    allowzero = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `shape` $shape (`allowzero` $allowzero^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, shape: Sequence[int], allowzero: bool = False, result_type: Attribute = UNRANKED_F32):
+        properties: dict[str, Attribute] = {"shape": i64_array(shape)}
+        if allowzero:
+            properties["allowzero"] = UnitAttr()
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        requested = list(self.shape.get_values())
+        out = [x[i] if d == 0 and self.allowzero is None and i < len(x) else d for i, d in enumerate(requested)]
+        if out.count(-1) > 1 or any(d < -1 for d in out):
+            raise ShapeInferenceError(f"invalid target shape {requested}")
+        known = prod(d for d in out if d != -1)
+        if -1 in out:
+            if known == 0 or prod(x) % known:
+                raise ShapeInferenceError(f"cannot reshape {_fmt(x)} into {requested}")
+            out[out.index(-1)] = prod(x) // known
+        if prod(out) != prod(x):
+            raise ShapeInferenceError(f"cannot reshape {_fmt(x)} ({prod(x)} elements) into {_fmt(tuple(out))}")
+        return tuple(out)
+
+
+@irdl_op_definition
+class FlattenOp(_ReshapeLike):
+    """[d0..d(axis-1), d(axis)..] -> [prod(d0..), prod(d(axis)..)] (ONNX Flatten)."""
+
+    name = "nn.flatten"
+    input = operand_def(AnyTensor)
+    axis = prop_def(IntegerAttr[I64])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `axis` $axis attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, axis: int, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type], properties={"axis": IntegerAttr(axis, i64)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        axis = self.axis.value.data
+        if not -len(x) <= axis <= len(x):
+            raise ShapeInferenceError(f"axis {axis} is out of range for rank {len(x)}")
+        if axis < 0:
+            axis += len(x)
+        return (prod(x[:axis]), prod(x[axis:]))
+
+
+@irdl_op_definition
+class TransposeOp(NNOp):
+    """Permutes axes: result dim i is input dim perm[i]; an empty perm reverses them.
+
+        %y = nn.transpose %x perm [0, 2, 1] : (tensor<2x3x4xf32>) -> tensor<2x4x3xf32>
+    """
+
+    name = "nn.transpose"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+    input = operand_def(AnyTensor)
+    perm = prop_def(DenseArrayBase.constr(I64))
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `perm` $perm attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, perm: Sequence[int], result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type], properties={"perm": i64_array(perm)})
+
+    def permutation(self, rank: int) -> list[int]:
+        """The perm, or the reversal of the axes when it is empty (the ONNX default)."""
+        return list(self.perm.get_values()) or list(reversed(range(rank)))
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        perm = self.permutation(len(x))
+        if sorted(perm) != list(range(len(x))):
+            raise ShapeInferenceError(f"perm {perm} is not a permutation of the {len(x)} axes")
+        return tuple(x[p] for p in perm)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        position: list[Ix] = [kb.index(0)] * len(index)
+        for out_axis, in_axis in enumerate(self.permutation(len(index))):
+            position[in_axis] = index[out_axis]
+        return kb.read(self.input, position)
+
+
+@irdl_op_definition
+class ConcatOp(NNOp):
+    """Joins tensors along `axis` (ONNX Concat; a negative axis counts from the end).
+
+        %y = nn.concat %a, %b axis 1 : (tensor<2x3xf32>, tensor<2x5xf32>) -> tensor<2x8xf32>
+    """
+
+    name = "nn.concat"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+    inputs = var_operand_def(AnyTensor)
+    axis = prop_def(IntegerAttr[I64])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$inputs `axis` $axis attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, inputs: Sequence[SSAValue], axis: int, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[inputs], result_types=[result_type], properties={"axis": IntegerAttr(axis, i64)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        first = operand_shapes[0]
+        axis = normalize_axis(self.axis.value.data, len(first))
+        for shape in operand_shapes[1:]:
+            if len(shape) != len(first) or any(a != b for i, (a, b) in enumerate(zip(shape, first)) if i != axis):
+                raise ShapeInferenceError(f"inputs {_fmt(first)} and {_fmt(shape)} differ outside axis {axis}")
+        return first[:axis] + (sum(s[axis] for s in operand_shapes),) + first[axis + 1 :]
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        """Every input is read at a clamped (safe) index; selects keep the one that owns the element."""
+        shapes = self.operand_shapes() or []
+        axis = normalize_axis(self.axis.value.data, len(index))
+        offsets = [sum(s[axis] for s in shapes[:k]) for k in range(len(shapes))]
+        result: Scalar | None = None
+        for value, shape, offset in reversed(list(zip(self.inputs, shapes, offsets))):
+            if shape[axis] == 0:
+                continue
+            position = list(index)
+            position[axis] = (index[axis] - offset).clamp(0, shape[axis] - 1)
+            element = kb.read(value, position)
+            result = element if result is None else (index[axis] < offset + shape[axis]).select(element, result)
+        assert result is not None, "a concat of empty tensors has no elements to compute"
+        return result
+
+
+# ===----------------------------------------------------------------------=== #
+# Reductions: softmax, reduce_*
+# ===----------------------------------------------------------------------=== #
+
+
+def _along(index: Sequence[Ix], axes: Sequence[int], positions: Sequence[Ix]) -> list[Ix]:
+    """`index` with the given axes replaced by `positions`."""
+    result = list(index)
+    for axis, position in zip(axes, positions):
+        result[axis] = position
+    return result
+
+
+@irdl_op_definition
+class SoftmaxOp(NNOp):
+    """exp(x - max) / sum(exp(x - max)) along `axis` (ONNX Softmax, opset 13).
+
+    With `to_last_axis`, the normalization runs jointly over `axis` and every
+    axis after it, which is what Softmax meant before opset 13.
+
+        %y = nn.softmax %x axis -1 : (tensor<1x10xf32>) -> tensor<1x10xf32>
+    """
+
+    name = "nn.softmax"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
+    input = operand_def(AnyTensor)
+    axis = prop_def(IntegerAttr[I64])
+    to_last_axis = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `axis` $axis (`to_last_axis` $to_last_axis^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, axis: int, to_last_axis: bool = False, result_type: Attribute = UNRANKED_F32):
+        properties: dict[str, Attribute] = {"axis": IntegerAttr(axis, i64)}
+        if to_last_axis:
+            properties["to_last_axis"] = UnitAttr()
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def normalized_axes(self, rank: int) -> list[int]:
+        axis = normalize_axis(self.axis.value.data, rank)
+        return list(range(axis, rank)) if self.to_last_axis else [axis]
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        self.normalized_axes(len(operand_shapes[0]))
+        return operand_shapes[0]
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        x = (self.operand_shapes() or [])[0]
+        axes = self.normalized_axes(len(x))
+        extents = [x[a] for a in axes]
+
+        def element(k: list[Ix]) -> Scalar:
+            return kb.read(self.input, _along(index, axes, k))
+
+        row_max = kb.reduce(extents, float("-inf"), lambda acc, v: acc.max(v), element)
+        row_sum = kb.reduce(extents, 0.0, lambda acc, v: acc + v, lambda k: (element(k) - row_max).exp())
+        return (kb.read(self.input, index) - row_max).exp() / row_sum
+
+
+class _ReduceOp(NNOp):
+    """Reduces `axes` (negative ones count from the end; none means all); keeps them as size 1 with `keepdims`."""
+
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
+    INIT: ClassVar[float]
+    assembly_format = "$input `axes` $axes (`keepdims` $keepdims^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, axes: Sequence[int], keepdims: bool, result_type: Attribute = UNRANKED_F32):
+        properties: dict[str, Attribute] = {"axes": i64_array(axes)}
+        if keepdims:
+            properties["keepdims"] = UnitAttr()
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        raise NotImplementedError
+
+    def finish(self, total: Scalar, count: int) -> Scalar:
+        return total
+
+    def normalized_axes(self, rank: int) -> list[int]:
+        given = list(self.axes.get_values())  # type: ignore[attr-defined]
+        axes = sorted({normalize_axis(a, rank) for a in given}) if given else list(range(rank))
+        if len(axes) != len(given) and given:
+            raise ShapeInferenceError(f"axes {given} repeat an axis")
+        return axes
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        axes = self.normalized_axes(len(x))
+        if self.keepdims is not None:  # type: ignore[attr-defined]
+            return tuple(1 if i in axes else d for i, d in enumerate(x))
+        return tuple(d for i, d in enumerate(x) if i not in axes)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        x = (self.operand_shapes() or [])[0]
+        axes = self.normalized_axes(len(x))
+        kept = iter(index) if self.keepdims is None else iter(i for a, i in enumerate(index) if a not in axes)  # type: ignore[attr-defined]
+        outer = [kb.index(0) if a in axes else next(kept) for a in range(len(x))]
+        extents = [x[a] for a in axes]
+        total = kb.reduce(extents, self.INIT, self.combine, lambda k: kb.read(self.operands[0], _along(outer, axes, k)))
+        return self.finish(total, prod(extents))
+
+
+@irdl_op_definition
+class ReduceSumOp(_ReduceOp):
+    """%y = nn.reduce_sum %x axes [1] keepdims : (tensor<2x3xf32>) -> tensor<2x1xf32>"""
+
+    name = "nn.reduce_sum"
+    INIT: ClassVar[float] = 0.0
+    input = operand_def(AnyTensor)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    keepdims = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc + x
+
+
+@irdl_op_definition
+class ReduceMeanOp(_ReduceOp):
+    name = "nn.reduce_mean"
+    INIT: ClassVar[float] = 0.0
+    input = operand_def(AnyTensor)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    keepdims = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc + x
+
+    def finish(self, total: Scalar, count: int) -> Scalar:
+        return total / float(count)
+
+
+@irdl_op_definition
+class ReduceMaxOp(_ReduceOp):
+    name = "nn.reduce_max"
+    INIT: ClassVar[float] = float("-inf")
+    input = operand_def(AnyTensor)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    keepdims = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc.max(x)
+
+
+# ===----------------------------------------------------------------------=== #
+# Constants
+# ===----------------------------------------------------------------------=== #
+
+
+@irdl_op_definition
+class ConstantOp(NNOp):
+    """A constant tensor (weights). Lowering turns it into a global buffer; a
+    splat is folded into the code that reads it.
+
+        %w = nn.constant dense<1.0> : tensor<4xf32>
+    """
+
+    name = "nn.constant"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.OPAQUE
+    value = prop_def(DenseIntOrFPElementsAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure())
+
+    def __init__(self, value: DenseIntOrFPElementsAttr):
+        super().__init__(result_types=[value.type], properties={"value": value})
+
+    def print(self, printer: Printer) -> None:
+        """Like arith.constant: the typed attribute says the result type."""
+        printer.print_string(" ")
+        printer.print_attribute(self.value)
+        printer.print_op_attributes(self.attributes)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ConstantOp:
+        value = parser.parse_attribute()
+        if not isinstance(value, DenseIntOrFPElementsAttr):
+            parser.raise_error("nn.constant expects a dense<...> elements attribute")
+        op = cls(value)
+        op.attributes |= parser.parse_optional_attr_dict()
+        return op
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        return tuple(self.value.get_shape() or ())
+
+    def is_splat(self) -> bool:
+        return self.value.is_splat()
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        assert self.is_splat(), "non-splat constants are read from their global buffer"
+        return kb.const(float(self.value.get_values()[0]))
+
+
+NN_OPS: list[type[NNOp]] = [
+    NegOp, ReluOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, ErfOp, ClipOp,
+    AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, BatchNormOp,
+    MatMulOp, GemmOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp, GlobalAvgPoolOp,
+    PadOp, ReshapeOp, FlattenOp, TransposeOp, ConcatOp,
+    SoftmaxOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
+    ConstantOp,
+]  # fmt: skip
+
+NN = Dialect("nn", NN_OPS, [])

@@ -1,0 +1,423 @@
+"""The vocabulary nn ops use to state their scalar semantics, and the builder behind it.
+
+Every nn op says, once, how to compute ONE element of its result at an index
+(`NNOp.emit_element(kb, index)`), in terms of elements of its operands
+(`kb.read(operand, index)`). Lowering a group of ops is then composition: when
+an op reads an operand produced inside the same group, the producer's own
+`emit_element` is called at that index, so the value is computed in registers
+and never stored. No code exists per pair of ops; fusing any chain is just
+this recursion.
+
+`KernelBuilder` emits the scalar code into a loop nest. Its one trick is
+hoisting at construction: each emitted op is placed at the outermost loop
+level where all its operands are available. An op's level is the deepest
+level among its operands, and it is inserted just before the next-inner loop
+of that level. So `softmax`'s row maximum, whose index does not involve the
+innermost loop, is computed once per row although the op wrote it per element,
+and a Conv's bias load leaves the reduction loops. Reductions (`kb.reduce`)
+are `loop.for` nests with the accumulator as a loop-carried value.
+
+    x = kb.read(op.input, index)            # load, or the producer's expression
+    one = kb.const(1.0)
+    y = one / (one + (-x).exp())            # arith/math ops, hoisted as far as they go
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from xdsl.dialects import arith, math
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    f32,
+    i1,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+
+from dialects import loop
+
+
+class ElementReader(Protocol):
+    """How a kernel gets the element of a tensor value at an index."""
+
+    def __call__(self, kb: KernelBuilder, value: SSAValue, index: Sequence[Ix]) -> Scalar: ...
+
+
+@dataclass(eq=False)
+class _Level:
+    """A place where ops can be inserted: a block, before `anchor` (or at its end)."""
+
+    block: Block
+    anchor: Operation | None
+
+    def insert(self, op: Operation) -> None:
+        if self.anchor is None:
+            self.block.add_op(op)
+        else:
+            self.block.insert_op_before(op, self.anchor)
+
+
+@dataclass(eq=False)
+class KernelBuilder:
+    """Emits the scalar code of one kernel, hoisting each op to its outermost valid level."""
+
+    reader: ElementReader
+    levels: list[_Level]
+    level_of: dict[SSAValue, int] = field(default_factory=dict[SSAValue, int])
+    _constants: dict[tuple[float | int | bool, Attribute], SSAValue] = field(default_factory=dict)
+    _reads: dict[tuple[SSAValue, tuple[int | SSAValue, ...]], Scalar] = field(default_factory=dict)
+
+    @staticmethod
+    def at(reader: ElementReader, block: Block, anchor: Operation | None) -> KernelBuilder:
+        """A builder whose outermost level inserts into `block` before `anchor`."""
+        return KernelBuilder(reader, [_Level(block, anchor)])
+
+    # -- placement ---------------------------------------------------------
+
+    def level(self, value: SSAValue) -> int:
+        return self.level_of.get(value, 0)
+
+    def place(self, op: Operation) -> Operation:
+        """Insert `op` at the outermost level where all its operands exist."""
+        level = max((self.level(v) for v in op.operands), default=0)
+        self.levels[level].insert(op)
+        for result in op.results:
+            self.level_of[result] = level
+        return op
+
+    def emit(self, op: Operation) -> SSAValue:
+        """`place` an op with one result and return the result."""
+        return self.place(op).results[0]
+
+    # -- constants and loads -------------------------------------------------
+
+    def const(self, value: float | int | bool, type: Attribute = f32) -> Scalar:
+        key = (value, type)
+        if key not in self._constants:
+            if isinstance(type, IndexType | IntegerType):
+                attr: Attribute = IntegerAttr(int(value), type)
+            else:
+                assert isinstance(type, AnyFloat)
+                attr = FloatAttr(float(value), type)
+            self._constants[key] = self.emit(arith.ConstantOp(attr, type))
+        return Scalar(self, self._constants[key])
+
+    def index(self, value: int | SSAValue | Ix) -> Ix:
+        if isinstance(value, Ix):
+            return value
+        return Ix(self, value)
+
+    def read(self, value: SSAValue, index: Sequence[Ix]) -> Scalar:
+        """The element of tensor `value` at `index`; computed once per distinct index."""
+        key = (value, tuple(i.value for i in index))
+        if key not in self._reads:
+            self._reads[key] = self.reader(self, value, index)
+        return self._reads[key]
+
+    def load(self, buffer: SSAValue, index: Sequence[Ix]) -> Scalar:
+        return Scalar(self, self.emit(loop.LoadOp(buffer, [i.ssa() for i in index])))
+
+    def store(self, value: Scalar, buffer: SSAValue, index: Sequence[Ix]) -> None:
+        self.place(loop.StoreOp(value.value, buffer, [i.ssa() for i in index]))
+
+    # -- loops -----------------------------------------------------------------
+
+    def parallel_nest(self, extents: Sequence[int]) -> list[Ix]:
+        """Open one loop per extent (size-1 dims get the constant index 0) and descend into it.
+
+        The outermost loop is a loop.parallel: its iterations write disjoint
+        elements. Later insertions at the new innermost level go to its end.
+        """
+        index: list[Ix] = []
+        first = True
+        for extent in extents:
+            if extent == 1:
+                index.append(self.index(0))
+                continue
+            bounds = (self.const(0, IndexType()).value, self.const(extent, IndexType()).value, self.const(1, IndexType()).value)
+            nest = loop.ParallelOp(*bounds) if first else loop.ForOp(*bounds)
+            first = False
+            self._open(nest)
+            index.append(self.index(nest.body.block.args[0]))
+        return index
+
+    def _open(self, nest: loop.ForOp | loop.ParallelOp) -> None:
+        """Insert `nest` at the innermost level and make its body the new innermost level."""
+        outer = self.levels[-1]
+        outer.insert(nest)
+        outer.anchor = nest
+        self.levels.append(_Level(nest.body.block, nest.body.block.last_op))
+        for arg in nest.body.block.args:
+            self.level_of[arg] = len(self.levels) - 1
+
+    def reduce(
+        self,
+        extents: Sequence[int],
+        init: float,
+        combine: Callable[[Scalar, Scalar], Scalar],
+        body: Callable[[list[Ix]], Scalar],
+        type: Attribute = f32,
+    ) -> Scalar:
+        """combine(...combine(init, body(k0)) ..., body(kn)) over the index space `extents`.
+
+        Builds a loop.for nest carrying the accumulator, then places the whole
+        nest at the outermost level where everything it reads is available.
+        """
+        accumulator = self.const(init, type)
+        extents = [e for e in extents]
+        if not extents:
+            return combine(accumulator, body([]))
+        depth = len(self.levels)
+        loops: list[loop.ForOp] = []
+        for extent in extents:
+            bounds = (self.const(0, IndexType()).value, self.const(extent, IndexType()).value, self.const(1, IndexType()).value)
+            nest = loop.ForOp(*bounds, inits=[accumulator.value])
+            if loops:
+                self.levels[-1].insert(nest)
+                self.levels[-1].anchor = nest
+            loops.append(nest)
+            self.levels.append(_Level(nest.body.block, None))
+            for arg in nest.body.block.args:
+                self.level_of[arg] = len(self.levels) - 1
+            accumulator = Scalar(self, nest.carried_args[0])
+        result = combine(accumulator, body([self.index(n.induction_var) for n in loops]))
+        for nest in reversed(loops):
+            nest.body.block.add_op(loop.YieldOp(result.value))
+            result = Scalar(self, nest.res[0])
+        del self.levels[depth:]
+        outer = loops[0]
+        level = max((self.level(v) for v in _values_used_inside(outer)), default=0)
+        self.levels[level].insert(outer)
+        self.level_of[outer.res[0]] = level
+        return Scalar(self, outer.res[0])
+
+    def select(self, condition: Cond, if_true: Scalar, if_false: Scalar) -> Scalar:
+        return Scalar(self, self.emit(arith.SelectOp(condition.value, if_true.value, if_false.value)))
+
+
+def _values_used_inside(op: Operation) -> list[SSAValue]:
+    """Operands of `op` and of ops nested in it that are defined outside `op`."""
+    inside: set[SSAValue] = set()
+    used: list[SSAValue] = []
+    for nested in op.walk():
+        for region in nested.regions:
+            for block in region.blocks:
+                inside.update(block.args)
+        inside.update(nested.results)
+    for nested in op.walk():
+        used.extend(v for v in nested.operands if v not in inside)
+    return used
+
+
+@dataclass(frozen=True, eq=False)
+class Ix:
+    """An index: a Python int when known at compile time, else an SSA `index` value.
+
+    Arithmetic on two constants folds in Python, and x+0, x*1 disappear, so
+    the index math of composed ops stays as small as what a person would write.
+    """
+
+    kb: KernelBuilder
+    value: int | SSAValue
+
+    def ssa(self) -> SSAValue:
+        if isinstance(self.value, int):
+            return self.kb.const(self.value, IndexType()).value
+        return self.value
+
+    def _binary(self, other: Ix | int, fold: Callable[[int, int], int], op: type[arith.SignlessIntegerBinaryOperation]) -> Ix:
+        other = self.kb.index(other)
+        if isinstance(self.value, int) and isinstance(other.value, int):
+            return self.kb.index(fold(self.value, other.value))
+        return self.kb.index(self.kb.emit(op(self.ssa(), other.ssa())))
+
+    def __add__(self, other: Ix | int) -> Ix:
+        if other == 0 or (isinstance(other, Ix) and other.value == 0):
+            return self
+        if self.value == 0:
+            return self.kb.index(other)
+        return self._binary(other, lambda a, b: a + b, arith.AddiOp)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Ix | int) -> Ix:
+        if other == 0 or (isinstance(other, Ix) and other.value == 0):
+            return self
+        return self._binary(other, lambda a, b: a - b, arith.SubiOp)
+
+    def __mul__(self, other: Ix | int) -> Ix:
+        if other == 1 or (isinstance(other, Ix) and other.value == 1):
+            return self
+        if other == 0 or self.value == 0:
+            return self.kb.index(0)
+        if self.value == 1:
+            return self.kb.index(other)
+        return self._binary(other, lambda a, b: a * b, arith.MuliOp)
+
+    __rmul__ = __mul__
+
+    def __floordiv__(self, other: int) -> Ix:
+        """Floor division; both sides are non-negative wherever nn ops use it."""
+        if other == 1:
+            return self
+        return self._binary(other, lambda a, b: a // b, arith.DivUIOp)
+
+    def __mod__(self, other: int) -> Ix:
+        if other == 1:
+            return self.kb.index(0)
+        return self._binary(other, lambda a, b: a % b, arith.RemUIOp)
+
+    def _compare(self, other: Ix | int, predicate: str, fold: Callable[[int, int], bool]) -> Cond:
+        other = self.kb.index(other)
+        if isinstance(self.value, int) and isinstance(other.value, int):
+            return Cond(self.kb, fold(self.value, other.value))
+        return Cond(self.kb, self.kb.emit(arith.CmpiOp(self.ssa(), other.ssa(), predicate)))
+
+    def __lt__(self, other: Ix | int) -> Cond:  # type: ignore[override]
+        return self._compare(other, "slt", lambda a, b: a < b)
+
+    def __ge__(self, other: Ix | int) -> Cond:  # type: ignore[override]
+        return self._compare(other, "sge", lambda a, b: a >= b)
+
+    def clamp(self, low: int, high: int) -> Ix:
+        """min(max(self, low), high): an index that is always safe to load from."""
+        if isinstance(self.value, int):
+            return self.kb.index(min(max(self.value, low), high))
+        low_ix, high_ix = self.kb.index(low), self.kb.index(high)
+        raised = self.kb.emit(arith.MaxSIOp(self.ssa(), low_ix.ssa()))
+        return self.kb.index(self.kb.emit(arith.MinSIOp(raised, high_ix.ssa())))
+
+    def __neg__(self) -> Ix:
+        return self.kb.index(0) - self
+
+    def abs(self) -> Ix:
+        if isinstance(self.value, int):
+            return self.kb.index(abs(self.value))
+        return self.kb.index(self.kb.emit(arith.MaxSIOp(self.ssa(), (-self).ssa())))
+
+    def reflect(self, size: int) -> Ix:
+        """Mirror an index that is at most size-1 outside [0, size) back into it (edge not repeated)."""
+        last = size - 1
+        return self.kb.index(last) - (self.kb.index(last) - self.abs()).abs()
+
+    def in_range(self, low: int, high: int) -> Cond:
+        """low <= self < high."""
+        return (self >= low) & (self < high)
+
+
+@dataclass(frozen=True, eq=False)
+class Cond:
+    """A boolean: a Python bool when known at compile time, else an SSA i1."""
+
+    kb: KernelBuilder
+    value: bool | SSAValue
+
+    def ssa(self) -> SSAValue:
+        if isinstance(self.value, bool):
+            return self.kb.const(self.value, i1).value
+        return self.value
+
+    def __and__(self, other: Cond) -> Cond:
+        if isinstance(self.value, bool):
+            return other if self.value else self
+        if isinstance(other.value, bool):
+            return self if other.value else other
+        return Cond(self.kb, self.kb.emit(arith.AndIOp(self.value, other.value)))
+
+    def select(self, if_true: Scalar, if_false: Scalar) -> Scalar:
+        if isinstance(self.value, bool):
+            return if_true if self.value else if_false
+        return Scalar(self.kb, self.kb.emit(arith.SelectOp(self.value, if_true.value, if_false.value)))
+
+
+@dataclass(frozen=True, eq=False)
+class Scalar:
+    """One element value (f32 for now) with arithmetic that emits arith/math ops."""
+
+    kb: KernelBuilder
+    value: SSAValue
+
+    def _lift(self, other: Scalar | float) -> Scalar:
+        return other if isinstance(other, Scalar) else self.kb.const(other, self.value.type)
+
+    def _binary(self, other: Scalar | float, op: Callable[[SSAValue, SSAValue], Operation]) -> Scalar:
+        return Scalar(self.kb, self.kb.emit(op(self.value, self._lift(other).value)))
+
+    def _unary(self, op: Callable[[SSAValue], Operation]) -> Scalar:
+        return Scalar(self.kb, self.kb.emit(op(self.value)))
+
+    def __add__(self, other: Scalar | float) -> Scalar:
+        return self._binary(other, arith.AddfOp)
+
+    def __radd__(self, other: float) -> Scalar:
+        return self._lift(other) + self
+
+    def __sub__(self, other: Scalar | float) -> Scalar:
+        return self._binary(other, arith.SubfOp)
+
+    def __rsub__(self, other: float) -> Scalar:
+        return self._lift(other) - self
+
+    def __mul__(self, other: Scalar | float) -> Scalar:
+        return self._binary(other, arith.MulfOp)
+
+    def __rmul__(self, other: float) -> Scalar:
+        return self._lift(other) * self
+
+    def __truediv__(self, other: Scalar | float) -> Scalar:
+        return self._binary(other, arith.DivfOp)
+
+    def __rtruediv__(self, other: float) -> Scalar:
+        return self._lift(other) / self
+
+    def __neg__(self) -> Scalar:
+        return self._unary(arith.NegfOp)
+
+    def __pow__(self, other: Scalar | float) -> Scalar:
+        return self._binary(other, math.PowFOp)
+
+    def max(self, other: Scalar | float) -> Scalar:
+        """NaN-propagating maximum, as numpy and onnxruntime compute Max and Relu."""
+        return self._binary(other, arith.MaximumfOp)
+
+    def min(self, other: Scalar | float) -> Scalar:
+        return self._binary(other, arith.MinimumfOp)
+
+    def exp(self) -> Scalar:
+        return self._unary(math.ExpOp)
+
+    def log(self) -> Scalar:
+        return self._unary(math.LogOp)
+
+    def sqrt(self) -> Scalar:
+        return self._unary(math.SqrtOp)
+
+    def tanh(self) -> Scalar:
+        return self._unary(math.TanhOp)
+
+    def erf(self) -> Scalar:
+        return self._unary(math.ErfOp)
+
+    def abs(self) -> Scalar:
+        return self._unary(math.AbsFOp)
+
+    def from_index(self, index: Ix) -> Scalar:
+        """The index as a float of this scalar's type (e.g. a divisor)."""
+        as_int = self.kb.emit(arith.IndexCastOp(index.ssa(), IntegerType(64)))
+        return Scalar(self.kb, self.kb.emit(arith.SIToFPOp(as_int, self.value.type)))
+
+
+def buffer_shape(buffer: SSAValue) -> tuple[int, ...]:
+    assert isinstance(buffer.type, MemRefType)
+    return tuple(buffer.type.get_shape())
+
+
+def new_region_with_index_arg() -> Region:
+    return Region(Block(arg_types=[IndexType()]))
