@@ -53,13 +53,11 @@ def parse_ir(ctx: Context, text: str, name: str = "<stdin>") -> ModuleOp:
     try:
         return LocatingParser(ctx, text, name).parse_module()
     except ParseError as error:
-        raise IRParseError(f"{_position(error)}: error: {error.msg}\n{error}") from error
-
-
-def _position(error: object) -> str:
-    span = getattr(error, "span")
-    location = span.get_location()
-    return f"{location.file}:{location.line}:{location.col}"
+        location = error.span.get_location()
+        lines = text.splitlines() or [""]
+        source_line = lines[min(location.line, len(lines)) - 1]
+        caret = " " * (location.col - 1) + "^"
+        raise IRParseError(f"{location.file}:{location.line}:{location.col}: {error.msg}\n{source_line}\n{caret}") from error
 
 
 class ElidingPrinter(Printer):

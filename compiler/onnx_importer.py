@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import onnx.parser
 from onnx import numpy_helper
 from xdsl.builder import Builder
 from xdsl.dialects import func
@@ -53,6 +54,8 @@ def load_model(source: onnx.ModelProto | bytes | str | Path) -> onnx.ModelProto:
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
     except OSError as error:
         raise ModelImportError(f"cannot read ONNX model '{source}': {error.strerror}") from error
+    if isinstance(source, str | Path) and str(source).endswith(ONNX_TEXT_SUFFIX):
+        return parse_onnx_text(data.decode(errors="replace"), str(source))
     try:
         model = onnx.load_from_string(data)
     except Exception as error:  # protobuf raises DecodeError and others
@@ -60,6 +63,21 @@ def load_model(source: onnx.ModelProto | bytes | str | Path) -> onnx.ModelProto:
     if not model.HasField("graph"):
         raise ModelImportError("malformed ONNX model: it has no graph")
     return model
+
+
+ONNX_TEXT_SUFFIX = ".onnxtxt"
+
+
+def parse_onnx_text(text: str, name: str = "<input>") -> onnx.ModelProto:
+    """A model in ONNX's textual syntax (onnx.parser), e.g. for lit tests:
+
+        <ir_version: 8, opset_import: ["" : 17]>
+        g (float[2, 3] x) => (float[2, 3] y) { y = Relu(x) }
+    """
+    try:
+        return onnx.parser.parse_model(text)
+    except Exception as error:  # onnx.parser.ParseError and friends
+        raise ModelImportError(f"malformed ONNX text in {name}: {error}") from error
 
 
 def c_identifier(name: str, fallback: str = "model") -> str:

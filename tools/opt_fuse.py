@@ -25,6 +25,7 @@ from xdsl.utils.exceptions import DiagnosticException, VerifyException
 from compiler.context import make_context
 from compiler.diagnostics import describe_op
 from compiler.errors import OptFuseError
+from compiler.onnx_importer import ONNX_TEXT_SUFFIX, import_model
 from compiler.ir_text import DEFAULT_ELIDE_LIMIT, parse_ir, print_ir
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from dialects.llvmir import TranslationOp
@@ -50,7 +51,7 @@ def verify_module(module: ModuleOp, after: str | None = None) -> None:
 
 def build_arg_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="opt-fuse", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("input", nargs="?", default="-", help="a .mlir file, a .onnx model, or - for IR text on stdin")
+    parser.add_argument("input", nargs="?", default="-", help="a .mlir file, a .onnx model, an .onnxtxt model in ONNX text syntax, or - for IR text on stdin")
     parser.add_argument("-p", "--pass-pipeline", default="", help="MLIR pipeline text: 'builtin.module(a,b{opt=1})' or 'a,b'")
     parser.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     parser.add_argument("--list-passes", action="store_true", help="list the registered passes and their options")
@@ -107,9 +108,7 @@ def write_weights(module: ModuleOp) -> None:
 
 def load_inputs(ctx: Context, args: argparse.Namespace) -> list[tuple[ModuleOp | None, str, OptFuseError | None]]:
     """The modules to process, with the text each came from (for diagnostics) or the error parsing it."""
-    if args.input.endswith(".onnx"):
-        from compiler.onnx_importer import import_model
-
+    if args.input.endswith((".onnx", ONNX_TEXT_SUFFIX)):
         return [(import_model(Path(args.input)), "", None)]
     try:
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()

@@ -1,0 +1,93 @@
+"""The compile driver: artifacts for each target, the header, and run_node.
+
+The aarch64 object and shared library are checked by their ELF headers
+(and by `file` when it is installed); running them under qemu comes later.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import helper
+
+import compiler.backend as backend
+from compiler.driver import compile_model
+
+ROOT = Path(__file__).resolve().parent.parent
+CNN = ROOT / "examples" / "cnn.onnx"
+ELF_MACHINE = {"x86_64": 62, "aarch64": 183}
+
+
+def elf_machine(path: Path) -> int:
+    header = path.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF", f"{path} is not an ELF file"
+    return int.from_bytes(header[18:20], "little")
+
+
+@pytest.mark.parametrize("target", ["x86_64", "aarch64"])
+def test_cnn_artifacts_for_each_target(tmp_path: Path, target: str) -> None:
+    artifacts = compile_model(CNN, tmp_path, target=target)
+    assert set(artifacts.files) == {"ll", "weights", "o", "so", "h"}
+    for kind in ("o", "so"):
+        assert elf_machine(artifacts.files[kind]) == ELF_MACHINE[target]
+    if shutil.which("file"):
+        described = subprocess.run(["file", str(artifacts.files["o"])], capture_output=True, text=True).stdout
+        assert ("ARM aarch64" if target == "aarch64" else "x86-64") in described
+    ll = artifacts.files["ll"].read_text()
+    assert f'target triple = "{target}-unknown-linux-gnu"' in ll
+    assert "define i32 @cnn_run(ptr noalias" in ll
+    assert ".incbin" in ll and len(ll) < 100_000, "weights must travel in the blob, not as IR literals"
+    header = artifacts.files["h"].read_text()
+    assert "int cnn_run(const float *image, float *y);" in header
+    assert "#define CNN_INPUT_IMAGE_SIZE 768" in header
+
+
+def test_header_compiles_with_a_c_program(tmp_path: Path) -> None:
+    """The header and shared library link into a C program that calls the entry point."""
+    from compiler.targets import resolve_target
+    from compiler.toolchain import find_clang
+
+    artifacts = compile_model(CNN, tmp_path, target="native")
+    program = tmp_path / "main.c"
+    program.write_text(
+        '#include "cnn.h"\n#include <stdio.h>\n'
+        "int main(void) { static float in[CNN_INPUT_IMAGE_SIZE], out[CNN_OUTPUT_Y_SIZE];\n"
+        "  int status = cnn_run(in, out); float sum = 0; for (int i = 0; i < CNN_OUTPUT_Y_SIZE; i++) sum += out[i];\n"
+        '  printf("%d %.4f\\n", status, sum); return status; }\n'
+    )
+    clang = find_clang()
+    target_flags = ["-target", "x86_64-linux-gnu"] if clang.origin == "ziglang" else [f"--target={resolve_target('native').triple}"]
+    exe = tmp_path / "main"
+    subprocess.run([*clang.command, *target_flags, str(program), str(artifacts.files["o"]), "-lm", "-o", str(exe), f"-I{tmp_path}"], check=True)
+    output = subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()
+    assert output[0] == "0" and abs(float(output[1]) - 1.0) < 1e-4  # softmax outputs sum to 1
+
+
+def test_run_node_follows_the_backend_convention() -> None:
+    node = helper.make_node("Relu", ["x"], ["y"])
+    x = np.array([[-1.0, 2.0], [3.0, -4.0]], np.float32)
+    (y,) = backend.run_node(node, [x])
+    np.testing.assert_array_equal(y, np.maximum(x, 0))
+
+
+def test_run_model_and_prepare_accept_a_path_and_bytes() -> None:
+    x = np.random.default_rng(1).standard_normal((1, 3, 16, 16)).astype(np.float32)
+    by_path = backend.prepare(str(CNN)).run([x])[0]
+    by_bytes = backend.run_model(onnx.load(str(CNN)), [x])[0]
+    np.testing.assert_array_equal(by_path, by_bytes)
+
+
+def test_prepare_leaves_no_temporary_directory() -> None:
+    import gc
+    import tempfile
+
+    before = set(Path(tempfile.gettempdir()).glob("opt-fuse-*"))
+    rep = backend.prepare(str(CNN))
+    del rep
+    gc.collect()
+    assert set(Path(tempfile.gettempdir()).glob("opt-fuse-*")) == before
