@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NoReturn
 from pathlib import Path
 
 import numpy as np
@@ -164,7 +165,7 @@ class _GraphImporter:
 
     # -- helpers used by the op table -------------------------------------
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str) -> NoReturn:
         node = self.node
         assert node is not None
         raise ModelImportError(f"{node.op_type} node '{node.name}': {message}")
@@ -182,7 +183,6 @@ class _GraphImporter:
         array = self.constant_array(name)
         if array is None:
             self.fail(f"input '{name}' is not produced by any node, graph input or initializer")
-        assert array is not None
         if array.dtype != np.float32:
             self.fail(f"tensor '{name}' has type {array.dtype}; only float32 tensors are supported as data")
         constant = self.emit(nn.ConstantOp(dense_attr(array)))
@@ -211,7 +211,6 @@ class _GraphImporter:
         array = self.constant_array(node.input[position])
         if array is None:
             self.fail(f"input '{node.input[position]}' must be a constant (initializer or Constant node)")
-        assert array is not None
         return [int(v) for v in array.reshape(-1)]
 
     def float_input(self, node: onnx.NodeProto, position: int) -> float | None:
@@ -220,7 +219,6 @@ class _GraphImporter:
         array = self.constant_array(node.input[position])
         if array is None or array.size != 1:
             self.fail(f"input '{node.input[position]}' must be a constant scalar")
-        assert array is not None
         return float(array.reshape(-1)[0])
 
 
@@ -423,9 +421,10 @@ def _pad(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
 @onnx_op("Reshape")
 def _reshape(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     shape = g.ints_input(node, 1)
-    assert shape is not None or g.fail("the shape input is required")
-    allowzero = bool(attrs(node).get("allowzero", 0))
-    return [g.emit(nn.ReshapeOp(g.value(node.input[0]), shape or [], allowzero))]
+    if shape is None:
+        g.fail("the shape input is required")
+    allowzero = bool(attrs(node).get("allowzero", 0))  # type: ignore[call-overload]
+    return [g.emit(nn.ReshapeOp(g.value(node.input[0]), shape, allowzero))]
 
 
 @onnx_op("Flatten")
@@ -481,7 +480,6 @@ def _constant(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
         array = np.array(a.get("value_int", a.get("value_ints")), dtype=np.int64)
     else:
         g.fail(f"attribute {sorted(a)} is not supported (use value, value_float(s) or value_int(s))")
-        return []
     g.arrays[node.output[0]] = array
     return [] if array.dtype != np.float32 else [g.value(node.output[0])]
 
