@@ -90,7 +90,7 @@ def measure(path: Path, repeats: int) -> tuple[Result, list[np.ndarray]]:
 
 
 def table(results: list[Result]) -> str:
-    rows = [f"| model | opt-fuse (ms) | onnxruntime (ms) | ratio | max abs diff | compile (s) |", "|---|---:|---:|---:|---:|---:|"]
+    rows = ["| model | opt-fuse (ms) | onnxruntime (ms) | ratio | max abs diff | compile (s) |", "|---|---:|---:|---:|---:|---:|"]
     for r in results:
         rows.append(f"| {r.model} | {r.opt_fuse_ms:.4f} | {r.onnxruntime_ms:.4f} | {r.ratio:.2f} | {r.max_abs_diff:.1e} | {r.compile_seconds:.2f} |")
     ratios = [r.ratio for r in results]

@@ -35,11 +35,10 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     IntegerType,
-    MemRefType,
     f32,
     i1,
 )
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dialects import loop
 
@@ -413,11 +412,3 @@ class Scalar:
         as_int = self.kb.emit(arith.IndexCastOp(index.ssa(), IntegerType(64)))
         return Scalar(self.kb, self.kb.emit(arith.SIToFPOp(as_int, self.value.type)))
 
-
-def buffer_shape(buffer: SSAValue) -> tuple[int, ...]:
-    assert isinstance(buffer.type, MemRefType)
-    return tuple(buffer.type.get_shape())
-
-
-def new_region_with_index_arg() -> Region:
-    return Region(Block(arg_types=[IndexType()]))

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from compiler.driver import ARTIFACT_KINDS, compile_model
 from compiler.errors import OptFuseError
+from tools import run_guarded
 from compiler.targets import TARGET_NAMES
 from compiler.toolchain import describe_toolchain
 
@@ -48,20 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_arg_parser().parse_args(argv)
-    try:
-        return run(args)
-    except OptFuseError as error:
-        if args.debug:
-            raise
-        sys.stderr.write(f"opt-fuse-compile: error: {error}\n")
-        return 1
-    except Exception as error:  # a bug in opt-fuse, not in the input
-        if args.debug:
-            raise
-        sys.stderr.write(f"opt-fuse-compile: internal error: {type(error).__name__}: {error}\n(run with --debug for the traceback)\n")
-        return 2
-
+    return run_guarded("opt-fuse-compile", run, build_arg_parser().parse_args(argv))
 
 if __name__ == "__main__":
     sys.exit(main())

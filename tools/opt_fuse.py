@@ -25,6 +25,7 @@ from xdsl.utils.exceptions import DiagnosticException, VerifyException
 from compiler.context import make_context
 from compiler.diagnostics import describe_op
 from compiler.errors import OptFuseError
+from tools import run_guarded
 from compiler.onnx_importer import ONNX_TEXT_SUFFIX, import_model
 from compiler.ir_text import DEFAULT_ELIDE_LIMIT, parse_ir, print_ir
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
@@ -183,20 +184,7 @@ def list_passes(available: dict[str, object]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_arg_parser().parse_args(argv)
-    try:
-        return run(args)
-    except OptFuseError as error:
-        if args.debug:
-            raise
-        sys.stderr.write(f"opt-fuse: error: {error}\n")
-        return 1
-    except Exception as error:  # a bug in opt-fuse, not in the input
-        if args.debug:
-            raise
-        sys.stderr.write(f"opt-fuse: internal error: {type(error).__name__}: {error}\n(run with --debug for the traceback)\n")
-        return 2
-
+    return run_guarded("opt-fuse", run, build_arg_parser().parse_args(argv))
 
 if __name__ == "__main__":
     sys.exit(main())
