@@ -197,9 +197,6 @@ class KernelBuilder:
         self.level_of[outer.res[0]] = level
         return Scalar(self, outer.res[0])
 
-    def select(self, condition: Cond, if_true: Scalar, if_false: Scalar) -> Scalar:
-        return Scalar(self, self.emit(arith.SelectOp(condition.value, if_true.value, if_false.value)))
-
 
 def _values_used_inside(op: Operation) -> list[SSAValue]:
     """Operands of `op` and of ops nested in it that are defined outside `op`."""
@@ -403,12 +400,4 @@ class Scalar:
 
     def erf(self) -> Scalar:
         return self._unary(math.ErfOp)
-
-    def abs(self) -> Scalar:
-        return self._unary(math.AbsFOp)
-
-    def from_index(self, index: Ix) -> Scalar:
-        """The index as a float of this scalar's type (e.g. a divisor)."""
-        as_int = self.kb.emit(arith.IndexCastOp(index.ssa(), IntegerType(64)))
-        return Scalar(self.kb, self.kb.emit(arith.SIToFPOp(as_int, self.value.type)))
 
