@@ -14,7 +14,7 @@ def describe_location(location: Attribute) -> str | None:
         case NameLoc():
             return f"ONNX node '{location.desc.data}'"
         case FileLineColLoc():
-            return f"{location.filename.data}:{location.line.value.data}:{location.column.value.data}"
+            return f"{location.filename.data}:{location.line.data}:{location.column.data}"
         case UnknownLoc():
             return None
         case _:

@@ -78,7 +78,15 @@ def parse_onnx_text(text: str, name: str = "<input>") -> onnx.ModelProto:
     try:
         return onnx.parser.parse_model(text)
     except Exception as error:  # onnx.parser.ParseError and friends
-        raise ModelImportError(f"malformed ONNX text in {name}: {error}") from error
+        detail = error.args[0] if error.args else error
+        if isinstance(detail, bytes):
+            detail = detail.decode(errors="replace")
+        raise ModelImportError(f"malformed ONNX text in {name}: {str(detail).strip()}") from error
+
+
+def node_name(node: onnx.NodeProto, index: int) -> str:
+    """The node's name, or `<OpType>_<index>` for an unnamed node: how diagnostics refer to it."""
+    return node.name or f"{node.op_type}_{index}"
 
 
 def c_identifier(name: str, fallback: str = "model") -> str:
@@ -112,8 +120,8 @@ def _default_opset(model: onnx.ModelProto) -> int:
 
 def _check_supported(graph: onnx.GraphProto, opset: int) -> None:
     unsupported = [
-        f"{node.op_type} (node '{node.name or '<unnamed>'}'{', domain ' + node.domain if node.domain not in ('', 'ai.onnx') else ''})"
-        for node in graph.node
+        f"{node.op_type} (node '{node_name(node, index)}'{', domain ' + node.domain if node.domain not in ('', 'ai.onnx') else ''})"
+        for index, node in enumerate(graph.node)
         if node.op_type not in IMPORTERS or node.domain not in ("", "ai.onnx")
     ]
     if unsupported:
@@ -131,6 +139,7 @@ class _GraphImporter:
     arrays: dict[str, np.ndarray] = field(default_factory=dict[str, np.ndarray])
     builder: Builder | None = None
     node: onnx.NodeProto | None = None
+    node_name: str = ""
 
     # -- graph --------------------------------------------------------------
 
@@ -144,8 +153,7 @@ class _GraphImporter:
             self.values[value_info.name] = arg
         for index, node in enumerate(graph.node):
             self.node = node
-            if not node.name:
-                node.name = f"{node.op_type}_{index}"
+            self.node_name = node_name(node, index)
             self._import_node(node)
         outputs = [self.value(o.name) for o in graph.output]
         self.builder.insert(func.ReturnOp(*outputs))
@@ -168,11 +176,11 @@ class _GraphImporter:
     def fail(self, message: str) -> NoReturn:
         node = self.node
         assert node is not None
-        raise ModelImportError(f"{node.op_type} node '{node.name}': {message}")
+        raise ModelImportError(f"{node.op_type} node '{self.node_name}': {message}")
 
     def emit(self, op: Operation) -> SSAValue:
         assert self.builder is not None and self.node is not None
-        op.location = NameLoc(StringAttr(self.node.name), NoneAttr())
+        op.location = NameLoc(StringAttr(self.node_name), NoneAttr())
         self.builder.insert(op)
         return op.results[0]
 
@@ -224,7 +232,7 @@ class _GraphImporter:
 
 def dense_attr(array: np.ndarray) -> DenseIntOrFPElementsAttr:
     """A float32 elements attribute straight from numpy bytes (fast for big weights)."""
-    data = np.ascontiguousarray(array, dtype="<f4")
+    data = np.array(array, dtype="<f4", order="C")  # keeps 0-d arrays 0-d
     return DenseIntOrFPElementsAttr(TensorType(f32, data.shape), BytesAttr(data.tobytes()))
 
 
@@ -470,7 +478,7 @@ def _reduce(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
 
 @onnx_op("Constant")
 def _constant(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
-    """A Constant node is an initializer by another name: integer ones configure ops, float ones are data."""
+    """A Constant node is an initializer by another name: it configures ops, or is data where used as such."""
     a = attrs(node)
     if "value" in a:
         array = numpy_helper.to_array(a["value"])  # type: ignore[arg-type]
@@ -481,7 +489,7 @@ def _constant(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     else:
         g.fail(f"attribute {sorted(a)} is not supported (use value, value_float(s) or value_int(s))")
     g.arrays[node.output[0]] = array
-    return [] if array.dtype != np.float32 else [g.value(node.output[0])]
+    return []  # read like an initializer: an nn.constant appears only where it is used as data
 
 
 def supported_ops() -> Sequence[str]:

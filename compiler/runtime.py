@@ -58,4 +58,4 @@ def _checked(array: object, spec: TensorSpec) -> np.ndarray:
         raise RuntimeInputError(f"input '{spec.name}' has dtype {array.dtype}, expected {spec.dtype}")
     if array.shape != spec.shape:
         raise RuntimeInputError(f"input '{spec.name}' has shape {list(array.shape)}, expected {list(spec.shape)}")
-    return np.ascontiguousarray(array)
+    return np.require(array, requirements="C")  # copies only if not contiguous; 0-d stays 0-d

@@ -547,17 +547,24 @@ class Window:
     pads: Shape
     """Effective [top, left, bottom, right], after auto_pad."""
     dilations: Shape
+    ceil: bool = False
+    """Whether the output size rounds up, so the last window may overhang the input."""
 
-    def output_size(self, ceil: bool) -> Shape:
-        return tuple(self._output_length(d, ceil) for d in range(2))
+    @property
+    def always_inside(self) -> bool:
+        """No padding and no overhang: every window position is in the input, no checks needed."""
+        return not any(self.pads) and not self.ceil
 
-    def _output_length(self, d: int, ceil: bool) -> int:
+    def output_size(self) -> Shape:
+        return tuple(self._output_length(d) for d in range(2))
+
+    def _output_length(self, d: int) -> int:
         size, stride, begin = self.spatial[d], self.strides[d], self.pads[d]
         span = size + begin + self.pads[d + 2] - ((self.kernel[d] - 1) * self.dilations[d] + 1)
         if span < 0:
             raise ShapeInferenceError(f"a window of {list(self.kernel)} (dilations {list(self.dilations)}) does not fit input {_fmt(self.spatial)} with pads {list(self.pads)}")
-        out = -(-span // stride) + 1 if ceil else span // stride + 1
-        if ceil and (out - 1) * stride >= size + begin:
+        out = -(-span // stride) + 1 if self.ceil else span // stride + 1
+        if self.ceil and (out - 1) * stride >= size + begin:
             out -= 1  # the last window would start in the end padding
         return out
 
@@ -565,11 +572,15 @@ class Window:
         return [out[d] * self.strides[d] - self.pads[d] + offsets[d] * self.dilations[d] for d in range(2)]
 
     def inside(self, position: Sequence[Ix], low: Sequence[int] = (0, 0), high: Sequence[int] | None = None) -> Cond:
+        if self.always_inside and high is None:
+            return Cond(position[0].kb, True)
         high = self.spatial if high is None else high
         return position[0].in_range(low[0], high[0]) & position[1].in_range(low[1], high[1])
 
     def safe(self, position: Sequence[Ix]) -> list[Ix]:
         """The position clamped into the input, so a load there is always in bounds."""
+        if self.always_inside:
+            return list(position)
         return [p.clamp(0, size - 1) for p, size in zip(position, self.spatial)]
 
 
@@ -588,7 +599,7 @@ def _same_pads(spatial: Shape, kernel: Shape, strides: Shape, dilations: Shape, 
 class _WindowOp(NNOp):
     """conv2d and the pools: the attributes that describe their `Window`."""
 
-    def window(self, spatial: Shape, kernel: Shape) -> Window:
+    def window(self, spatial: Shape, kernel: Shape, ceil: bool = False) -> Window:
         strides = tuple(self.strides.get_values())  # type: ignore[attr-defined]
         pads = tuple(self.pads.get_values())  # type: ignore[attr-defined]
         dilations = tuple(self.dilations.get_values())  # type: ignore[attr-defined]
@@ -604,7 +615,7 @@ class _WindowOp(NNOp):
             pads = (0, 0, 0, 0)
         elif auto_pad != "NOTSET":
             pads = _same_pads(spatial, kernel, strides, dilations, upper=auto_pad == "SAME_UPPER")
-        return Window(spatial, kernel, strides, pads, dilations)
+        return Window(spatial, kernel, strides, pads, dilations, ceil)
 
 
 def _window_properties(
@@ -667,7 +678,7 @@ class Conv2dOp(_WindowOp):
             raise ShapeInferenceError(f"{x[1]} input channels, weight {_fmt(w)} and groups={groups} do not agree")
         if len(operand_shapes) == 3 and operand_shapes[2] != (w[0],):
             raise ShapeInferenceError(f"bias has shape {_fmt(operand_shapes[2])}, expected [{w[0]}]")
-        return (x[0], w[0], *self.window(x[2:], w[2:]).output_size(ceil=False))
+        return (x[0], w[0], *self.window(x[2:], w[2:]).output_size())
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         x_shape, w_shape = (self.operand_shapes() or [])[:2]
@@ -696,11 +707,11 @@ class _PoolOp(_WindowOp):
         kernel = tuple(self.kernel.get_values())  # type: ignore[attr-defined]
         if len(x_shape) != 4:
             raise ShapeInferenceError(f"2-D pooling needs a 4-D NCHW input, got {_fmt(x_shape)}")
-        return self.window(x_shape[2:], kernel)
+        return self.window(x_shape[2:], kernel, ceil=self.ceil_mode is not None)  # type: ignore[attr-defined]
 
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
         x = operand_shapes[0]
-        return (x[0], x[1], *self.pool_window(x).output_size(ceil=self.ceil_mode is not None))  # type: ignore[attr-defined]
+        return (x[0], x[1], *self.pool_window(x).output_size())
 
     def window_sum(self, kb: KernelBuilder, index: list[Ix], window: Window, fill: float, combine: Callable[[Scalar, Scalar], Scalar]) -> Scalar:
         """Reduce the input over the window at `index`; positions in the padding read `fill`."""
@@ -771,6 +782,8 @@ class AvgPool2dOp(_PoolOp):
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         window = self.pool_window((self.operand_shapes() or [])[0])
         total = self.window_sum(kb, index, window, 0.0, lambda acc, v: acc + v)
+        if window.always_inside:
+            return total / float(prod(window.kernel))
         pads = window.pads if self.count_include_pad else (0, 0, 0, 0)
         low = (-pads[0], -pads[1])
         high = (window.spatial[0] + pads[2], window.spatial[1] + pads[3])

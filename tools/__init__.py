@@ -1,6 +1,7 @@
 """Command-line entry points: opt-fuse (tools/opt_fuse.py) and opt-fuse-compile (tools/compile.py)."""
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 
@@ -11,6 +12,9 @@ def run_guarded(prog: str, run: Callable[[argparse.Namespace], int], args: argpa
     """Run a tool: a user error prints one line and exits 1, a bug exits 2; `--debug` re-raises both."""
     try:
         return run(args)
+    except BrokenPipeError:  # the reader went away (`opt-fuse ... | head`): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OptFuseError as error:
         if args.debug:
             raise

@@ -26,14 +26,14 @@ from compiler.context import make_context
 from compiler.diagnostics import describe_op
 from compiler.errors import OptFuseError
 from tools import run_guarded
-from compiler.onnx_importer import ONNX_TEXT_SUFFIX, import_model
 from compiler.ir_text import DEFAULT_ELIDE_LIMIT, parse_ir, print_ir
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from dialects.llvmir import TranslationOp
 from passes import get_all_passes
 
-SPLIT_MARKER = re.compile(r"^// -----\s*$", re.M)
-EXPECTED_ERROR = re.compile(r"expected-error(?:@[+-]?\d+)?\s*\{\{(.*?)\}\}")
+MODEL_SUFFIXES = (".onnx", ".onnxtxt")
+SPLIT_MARKER = re.compile(r"^// -----[ \t]*$", re.M)
+EXPECTED_ERROR = re.compile(r"expected-error\s*(?:@[+-]?\d+)?\s*\{\{(.*?)\}\}")
 
 
 class IRVerifyError(OptFuseError):
@@ -101,15 +101,27 @@ def render(module: ModuleOp, args: argparse.Namespace) -> str:
     return print_ir(module, elide_limit=elide, generic=args.print_op_generic, debuginfo=args.mlir_print_debuginfo)
 
 
+def write_file(path: str, data: str | bytes) -> None:
+    try:
+        if isinstance(data, bytes):
+            Path(path).write_bytes(data)
+        else:
+            Path(path).write_text(data)
+    except OSError as error:
+        raise OptFuseError(f"cannot write '{path}': {error.strerror}") from error
+
+
 def write_weights(module: ModuleOp) -> None:
     for op in module.ops:
         if isinstance(op, TranslationOp) and op.weights.data and op.weights_file.data:
-            Path(op.weights_file.data).write_bytes(op.weights.data)
+            write_file(op.weights_file.data, op.weights.data)
 
 
 def load_inputs(ctx: Context, args: argparse.Namespace) -> list[tuple[ModuleOp | None, str, OptFuseError | None]]:
     """The modules to process, with the text each came from (for diagnostics) or the error parsing it."""
-    if args.input.endswith((".onnx", ONNX_TEXT_SUFFIX)):
+    if args.input.endswith(MODEL_SUFFIXES):
+        from compiler.onnx_importer import import_model  # onnx loads only when a model is given
+
         return [(import_model(Path(args.input)), "", None)]
     try:
         text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
@@ -119,7 +131,7 @@ def load_inputs(ctx: Context, args: argparse.Namespace) -> list[tuple[ModuleOp |
     name = "<stdin>" if args.input == "-" else args.input
     inputs: list[tuple[ModuleOp | None, str, OptFuseError | None]] = []
     for number, chunk in enumerate(chunks):
-        line_offset = sum(c.count("\n") + 1 for c in chunks[:number])
+        line_offset = sum(c.count("\n") for c in chunks[:number])  # each chunk after a marker starts with its newline
         try:
             module = parse_ir(ctx, "\n" * line_offset + chunk, name)
             verify_module(module)
@@ -171,7 +183,7 @@ def run(args: argparse.Namespace) -> int:
     if args.output == "-":
         sys.stdout.write(text)
     else:
-        Path(args.output).write_text(text)
+        write_file(args.output, text)
     if args.timing:
         sys.stderr.write(timer.report() + "\n")
     return status

@@ -1,0 +1,27 @@
+// --print-ir-after-all and --timing write to stderr; stdout has only the final IR.
+// RUN: opt-fuse %s -p 'shape-infer,cse' --print-ir-after-all --timing > %t.stdout 2> %t.stderr
+// RUN: filecheck %s --check-prefix=STDOUT < %t.stdout
+// RUN: filecheck %s --check-prefix=STDERR < %t.stderr
+
+// STDOUT-NOT:  IR Dump
+// STDOUT-LABEL: func.func @f
+// STDOUT-NEXT:    nn.relu %x : (tensor<2xf32>) -> tensor<2xf32>
+// STDOUT-NEXT:    func.return
+// STDOUT-NOT:  pass timing
+
+// After shape-infer the duplicate relu is still there; after cse it is gone.
+// STDERR:      // -----// IR Dump After shape-infer //----- //
+// STDERR:        nn.relu %x : (tensor<2xf32>) -> tensor<2xf32>
+// STDERR-NEXT:   nn.relu %x : (tensor<2xf32>) -> tensor<2xf32>
+// STDERR:      // -----// IR Dump After cse //----- //
+// STDERR:        nn.relu %x : (tensor<2xf32>) -> tensor<2xf32>
+// STDERR-NEXT:   func.return
+// STDERR:      opt-fuse pass timing
+// STDERR:      Total: {{[0-9.]+}} s
+// STDERR:      {{[0-9.]+}}%  shape-infer
+// STDERR-NEXT: {{[0-9.]+}}%  cse
+func.func @f(%x: tensor<2xf32>) -> tensor<*xf32> {
+  %0 = nn.relu %x : (tensor<2xf32>) -> tensor<*xf32>
+  %1 = nn.relu %x : (tensor<2xf32>) -> tensor<*xf32>
+  func.return %0 : tensor<*xf32>
+}
