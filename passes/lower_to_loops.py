@@ -111,7 +111,6 @@ def build_kernel(group: Group, name: str) -> func.FuncOp:
 class _FunctionLowering:
     """Builds the entry function: buffers, globals, one call per group."""
 
-    module: builtin.ModuleOp
     function: func.FuncOp
     entry: Block = field(default_factory=Block)
     buffers: dict[SSAValue, SSAValue] = field(default_factory=dict[SSAValue, SSAValue])
@@ -204,10 +203,8 @@ class LowerToLoopsPass(ModulePass):
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         if needs_shape_inference(op):
             ShapeInferPass().apply(ctx, op)
-        for function in [f for f in op.ops if isinstance(f, func.FuncOp) and not f.is_declaration]:
-            if not any(isinstance(o, NNOp) for o in function.walk()) and not _returns_tensors(function):
-                continue
-            lowering = _FunctionLowering(op, function)
+        for function in [f for f in op.ops if isinstance(f, func.FuncOp) and _works_on_tensors(f)]:
+            lowering = _FunctionLowering(function)
             entry = lowering.lower()
             block = op.body.block
             for new_op in (*lowering.globals, *lowering.kernels, entry):
@@ -216,5 +213,7 @@ class LowerToLoopsPass(ModulePass):
             function.erase()
 
 
-def _returns_tensors(function: func.FuncOp) -> bool:
-    return any(isinstance(t, TensorType) for t in function.function_type.outputs.data)
+def _works_on_tensors(function: func.FuncOp) -> bool:
+    """A function at the nn level: it has a body and tensors in its signature."""
+    signature = (*function.function_type.inputs.data, *function.function_type.outputs.data)
+    return not function.is_declaration and any(isinstance(t, TensorType) for t in signature)
