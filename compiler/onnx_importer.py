@@ -390,8 +390,6 @@ def _pool(g: _GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     window = _window_attrs(g, node, len(kernel))
     x, ceil_mode = g.value(node.input[0]), bool(a.get("ceil_mode", 0))
     if node.op_type == "MaxPool":
-        if int(a.get("storage_order", 0)) != 0 and len(node.output) > 1:
-            g.fail("storage_order=1 is not supported")
         return [g.emit(nn.MaxPool2dOp(x, kernel, ceil_mode=ceil_mode, **window))]  # type: ignore[arg-type]
     include_pad = bool(a.get("count_include_pad", 0))
     return [g.emit(nn.AvgPool2dOp(x, kernel, ceil_mode=ceil_mode, count_include_pad=include_pad, **window))]  # type: ignore[arg-type]

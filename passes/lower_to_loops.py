@@ -128,7 +128,7 @@ class _FunctionLowering:
             self.buffers[arg] = self.entry.insert_arg(buffer_type(arg), len(self.entry.args))
             self.buffers[arg].name_hint = arg.name_hint
         outputs = self._output_buffers(returned.operands)
-        for group in self._groups(returned.operands):
+        for group in self._groups():
             self._call_kernel(group)
         for value, out in outputs:
             if self.buffers.get(value) is not out:  # an input, a constant or a repeated output: copy it
@@ -149,7 +149,7 @@ class _FunctionLowering:
             pairs.append((value, out))
         return pairs
 
-    def _groups(self, results: Sequence[SSAValue]) -> list[Group]:
+    def _groups(self) -> list[Group]:
         groups: list[Group] = []
         for op in self.function.body.block.ops:
             if isinstance(op, NNOp) and not isinstance(op, ConstantOp):

@@ -31,7 +31,7 @@ from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from dialects.llvmir import TranslationOp
 from passes import get_all_passes
 
-MODEL_SUFFIXES = (".onnx", ".onnxtxt")
+MODEL_SUFFIXES = (".onnx", ".onnxtxt")  # compiler.onnx_importer.ONNX_TEXT_SUFFIX, not imported: onnx loads slowly
 SPLIT_MARKER = re.compile(r"^// -----[ \t]*$", re.M)
 EXPECTED_ERROR = re.compile(r"expected-error\s*(?:@[+-]?\d+)?\s*\{\{(.*?)\}\}")
 
