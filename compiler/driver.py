@@ -56,10 +56,11 @@ class Artifacts:
     """Paths by kind: ll, weights, o, so, h."""
 
 
-def pipeline_for(target: str, weights_file: str) -> str:
-    """The compilation after import, as opt-fuse pipeline text."""
+def pipeline_for(target: str, weights_file: str, fuse: bool = True) -> str:
+    """The compilation after import, as opt-fuse pipeline text; without `fuse`, one kernel per op."""
     quoted = weights_file.replace('"', '\\"')
-    return f'builtin.module(shape-infer,lower-to-loops,emit-llvm{{target={target} weights-file="{quoted}"}})'
+    fusion = "fold-batchnorm,fuse," if fuse else ""
+    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,emit-llvm{{target={target} weights-file="{quoted}"}})'
 
 
 def run_pipeline(module: ModuleOp, pipeline: str) -> None:
@@ -97,8 +98,7 @@ def compile_model(
 ) -> Artifacts:
     """Compile a model into `out_dir`: <name>.ll, <name>.weights, and the requested .o/.so/.h.
 
-    `fuse` selects the fusing pipeline. There is no `fuse` pass yet (it is the
-    next milestone), so today both settings lower one kernel per op.
+    `fuse` selects the fusing pipeline; without it every op is its own kernel.
     """
     unknown = set(kinds) - set(ARTIFACT_KINDS)
     if unknown:
@@ -112,7 +112,7 @@ def compile_model(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"ll": out / f"{stem}.ll", "weights": out / f"{stem}.weights"}
-    run_pipeline(module, pipeline_for(target, str(files["weights"].resolve())))
+    run_pipeline(module, pipeline_for(target, str(files["weights"].resolve()), fuse))
     translation = next(iter(module.ops))
     assert isinstance(translation, TranslationOp)
     files["ll"].write_text(translation.ir.data)

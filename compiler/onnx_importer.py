@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NoReturn
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import onnx
@@ -27,8 +27,6 @@ from onnx import numpy_helper
 from xdsl.builder import Builder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
-    BytesAttr,
-    DenseIntOrFPElementsAttr,
     ModuleOp,
     NameLoc,
     NoneAttr,
@@ -193,7 +191,7 @@ class _GraphImporter:
             self.fail(f"input '{name}' is not produced by any node, graph input or initializer")
         if array.dtype != np.float32:
             self.fail(f"tensor '{name}' has type {array.dtype}; only float32 tensors are supported as data")
-        constant = self.emit(nn.ConstantOp(dense_attr(array)))
+        constant = self.emit(nn.ConstantOp.from_array(array))
         constant.name_hint = c_identifier(name, "const")
         self.values[name] = constant
         return constant
@@ -228,12 +226,6 @@ class _GraphImporter:
         if array is None or array.size != 1:
             self.fail(f"input '{node.input[position]}' must be a constant scalar")
         return float(array.reshape(-1)[0])
-
-
-def dense_attr(array: np.ndarray) -> DenseIntOrFPElementsAttr:
-    """A float32 elements attribute straight from numpy bytes (fast for big weights)."""
-    data = np.array(array, dtype="<f4", order="C")  # keeps 0-d arrays 0-d
-    return DenseIntOrFPElementsAttr(TensorType(f32, data.shape), BytesAttr(data.tobytes()))
 
 
 def _input_type(value_info: onnx.ValueInfoProto) -> TensorType:

@@ -25,7 +25,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IndexType, MemRefType
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     AnyAttr,
@@ -69,6 +70,13 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
+def _constant_index(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
 class _LoopOp(IRDLOperation):
     """Shared structure of loop.for and loop.parallel: `%iv = %lb to %ub step %s`.
 
@@ -83,6 +91,14 @@ class _LoopOp(IRDLOperation):
     @property
     def carried_args(self) -> Sequence[SSAValue]:
         return self.body.block.args[1:]
+
+    def trip_count(self) -> int | None:
+        """How many iterations the loop runs, when its bounds are constants."""
+        bounds = [_constant_index(v) for v in (self.lower_bound, self.upper_bound, self.step)]  # type: ignore[attr-defined]
+        if None in bounds:
+            return None
+        lower, upper, step = bounds
+        return max(0, -(-(upper - lower) // step))  # type: ignore[operator]
 
     def verify_(self) -> None:
         block = self.body.block

@@ -26,12 +26,14 @@ from enum import Enum
 from math import prod
 from typing import ClassVar
 
+import numpy as np
 from xdsl.dialects.builtin import (
     I64,
+    BytesAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
-    FloatAttr,
     Float32Type,
+    FloatAttr,
     IntegerAttr,
     StringAttr,
     TensorType,
@@ -40,22 +42,25 @@ from xdsl.dialects.builtin import (
     f32,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, Operation, SSAValue
+from xdsl.ir import Attribute, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     base,
     irdl_op_definition,
+    lazy_traits_def,
     operand_def,
     opt_operand_def,
     opt_prop_def,
     prop_def,
+    region_def,
     result_def,
     traits_def,
     var_operand_def,
+    var_result_def,
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
-from xdsl.traits import Pure
+from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from dialects.semantics import Cond, Ix, KernelBuilder, Scalar
@@ -1226,6 +1231,16 @@ class ConstantOp(NNOp):
     def __init__(self, value: DenseIntOrFPElementsAttr):
         super().__init__(result_types=[value.type], properties={"value": value})
 
+    @staticmethod
+    def from_array(array: np.ndarray) -> ConstantOp:
+        """A float32 constant straight from numpy bytes (fast for big weights)."""
+        data = np.array(array, dtype="<f4", order="C")  # keeps 0-d arrays 0-d
+        return ConstantOp(DenseIntOrFPElementsAttr(TensorType(f32, data.shape), BytesAttr(data.tobytes())))
+
+    def array(self) -> np.ndarray:
+        shape = tuple(self.value.get_shape() or ())
+        return np.frombuffer(self.value.data.data, dtype="<f4").reshape(shape)
+
     def print(self, printer: Printer) -> None:
         """Like arith.constant: the typed attribute says the result type."""
         printer.print_string(" ")
@@ -1245,11 +1260,146 @@ class ConstantOp(NNOp):
         return tuple(self.value.get_shape() or ())
 
     def is_splat(self) -> bool:
-        return self.value.is_splat()
+        """All elements are the same bits (compared as bytes: big weights stay fast)."""
+        raw = self.value.data.data
+        return len(raw) >= 4 and raw == raw[:4] * (len(raw) // 4)
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         assert self.is_splat(), "non-splat constants are read from their global buffer"
-        return kb.const(float(self.value.get_values()[0]))
+        return kb.const(float(self.array().reshape(-1)[0]))
+
+
+# ===----------------------------------------------------------------------=== #
+# Fusion groups
+# ===----------------------------------------------------------------------=== #
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Ends an nn.fused body: the values the group gives back, one per result."""
+
+    name = "nn.yield"
+    values = var_operand_def(AnyTensor)
+    traits = lazy_traits_def(lambda: (IsTerminator(), HasParent(FusedOp), Pure()))
+    assembly_format = "$values attr-dict `:` type($values)"
+
+    def __init__(self, values: Sequence[SSAValue]):
+        super().__init__(operands=[values])
+
+
+@irdl_op_definition
+class FusedOp(IRDLOperation):
+    """A fusion group: its body of nn ops becomes ONE loop nest, over the shape every result shares.
+
+    The body sees only its block arguments (one per operand) and splat
+    constants of its own. `anchor` names the op that gives the group its kind
+    (a conv with its epilogue has anchor "nn.conv2d" and kind
+    "out-elementwise-fusable"):
+
+        %y = nn.fused anchor "nn.conv2d" kind "out-elementwise-fusable"
+               (%a = %x : tensor<1x3x8x8xf32>, %b = %w : tensor<8x3x3x3xf32>) -> tensor<1x8x6x6xf32> {
+          %0 = nn.conv2d %a, %b strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (...) -> tensor<1x8x6x6xf32>
+          %1 = nn.relu %0 : (tensor<1x8x6x6xf32>) -> tensor<1x8x6x6xf32>
+          nn.yield %1 : tensor<1x8x6x6xf32>
+        }
+    """
+
+    name = "nn.fused"
+    inputs = var_operand_def(AnyTensor)
+    outputs = var_result_def(AnyTensor)
+    anchor = prop_def(StringAttr)
+    kind = prop_def(StringAttr)
+    body = region_def("single_block")
+    traits = traits_def(IsolatedFromAbove(), Pure())
+
+    def __init__(self, inputs: Sequence[SSAValue], result_types: Sequence[Attribute], body: Region, anchor: str, kind: FusionKind):
+        super().__init__(
+            operands=[inputs],
+            result_types=[result_types],
+            regions=[body],
+            properties={"anchor": StringAttr(anchor), "kind": StringAttr(kind.value)},
+        )
+
+    @property
+    def yielded(self) -> Sequence[SSAValue]:
+        terminator = self.body.block.last_op
+        assert isinstance(terminator, YieldOp)
+        return terminator.values
+
+    def members(self) -> list[NNOp]:
+        """The nn ops of the body, in order (splat constants included)."""
+        return [op for op in self.body.block.ops if isinstance(op, NNOp)]
+
+    def verify_(self) -> None:
+        if self.kind.data not in {k.value for k in FusionKind}:
+            raise VerifyException(f"nn.fused: unknown kind '{self.kind.data}' (expected one of {', '.join(k.value for k in FusionKind)})")
+        args = self.body.block.args
+        if [a.type for a in args] != [v.type for v in self.inputs]:
+            raise VerifyException("nn.fused: the body's arguments must have the operands' types")
+        terminator = self.body.block.last_op
+        if not isinstance(terminator, YieldOp):
+            raise VerifyException("nn.fused: the body must end in nn.yield")
+        if [v.type for v in terminator.values] != [r.type for r in self.outputs]:
+            raise VerifyException("nn.fused: nn.yield's types must be the results' types")
+        shapes = {shape_of(r) for r in self.outputs}
+        if len(shapes) > 1:
+            raise VerifyException("nn.fused: all results must have one shape (the loop nest's), got " + " and ".join(_fmt(s) for s in shapes if s is not None))
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f' anchor "{self.anchor.data}" kind "{self.kind.data}" (')
+        for number, (arg, value) in enumerate(zip(self.body.block.args, self.inputs)):
+            if number:
+                printer.print_string(", ")
+            printer.print_ssa_value(arg)
+            printer.print_string(" = ")
+            printer.print_ssa_value(value)
+            printer.print_string(" : ")
+            printer.print_attribute(value.type)
+        printer.print_string(") -> ")
+        types = [r.type for r in self.outputs]
+        if len(types) == 1:
+            printer.print_attribute(types[0])
+        else:
+            printer.print_string("(")
+            printer.print_list(types, printer.print_attribute)
+            printer.print_string(")")
+        printer.print_string(" ")
+        printer.print_region(self.body, print_entry_block_args=False)
+        printer.print_op_attributes(self.attributes, print_keyword=True)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> FusedOp:
+        parser.parse_keyword("anchor")
+        anchor = parser.parse_str_literal()
+        parser.parse_keyword("kind")
+        kind_start = parser.pos
+        kind_name = parser.parse_str_literal()
+        kinds = {k.value: k for k in FusionKind}
+        if kind_name not in kinds:
+            parser.raise_error(f"unknown fusion kind '{kind_name}' (expected one of {', '.join(kinds)})", kind_start, parser.pos)
+
+        def binding() -> tuple[Parser.Argument, SSAValue]:
+            argument = parser.parse_argument(expect_type=False)
+            parser.parse_punctuation("=")
+            value = parser.parse_operand()
+            parser.parse_punctuation(":")
+            type = parser.parse_type()
+            if type != value.type:
+                parser.raise_error(f"binding type {type} does not match the operand's type {value.type}")
+            return argument.resolve(type), value
+
+        bindings = parser.parse_comma_separated_list(Parser.Delimiter.PAREN, binding)
+        parser.parse_punctuation("->")
+        if parser.parse_optional_punctuation("(") is not None:
+            result_types = parser.parse_comma_separated_list(Parser.Delimiter.NONE, parser.parse_type)
+            parser.parse_punctuation(")")
+        else:
+            result_types = [parser.parse_type()]
+        body = parser.parse_region([argument for argument, _ in bindings])
+        op = cls([value for _, value in bindings], result_types, body, anchor, kinds[kind_name])
+        if (attributes := parser.parse_optional_attr_dict_with_keyword()) is not None:
+            op.attributes |= attributes.data
+        return op
 
 
 NN_OPS: list[type[NNOp]] = [
@@ -1261,4 +1411,4 @@ NN_OPS: list[type[NNOp]] = [
     ConstantOp,
 ]  # fmt: skip
 
-NN = Dialect("nn", NN_OPS, [])
+NN = Dialect("nn", [*NN_OPS, FusedOp, YieldOp], [])

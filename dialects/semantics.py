@@ -24,9 +24,13 @@ are `loop.for` nests with the accumulator as a loop-carried value.
 
 from __future__ import annotations
 
+import itertools
+import math as pymath
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
 
 from xdsl.dialects import arith, math
 from xdsl.dialects.builtin import (
@@ -401,3 +405,101 @@ class Scalar:
     def erf(self) -> Scalar:
         return self._unary(math.ErfOp)
 
+
+
+# --------------------------------------------------------------------------- numpy evaluation
+
+
+class NumpyEvaluator(KernelBuilder):
+    """Runs scalar semantics on numpy arrays over every output index at once.
+
+    This is how constants are folded at compile time with the very
+    `emit_element` definitions that generate the loops, so folding can never
+    disagree with the generated code, and a new op folds for free. Each
+    arith/math op is evaluated the moment it is built and never
+    inserted anywhere; an index is an integer array broadcastable to the
+    output shape; a reduction loops in Python over its index space.
+    """
+
+    def __init__(self, reader: ElementReader):
+        super().__init__(reader, [])
+        self.arrays: dict[SSAValue, np.ndarray] = {}
+
+    def bind(self, array: np.ndarray, type: Attribute = IndexType()) -> SSAValue:
+        """An SSA value of `type` standing for `array` (a buffer, an index array, loaded elements)."""
+        holder = arith.ConstantOp(FloatAttr(0.0, type) if isinstance(type, AnyFloat) else IntegerAttr(0, type), type)
+        self.arrays[holder.result] = array
+        return holder.result
+
+    def load(self, buffer: SSAValue, index: Sequence[Ix]) -> Scalar:
+        elements = self.arrays[buffer][tuple(self.arrays[i.ssa()] for i in index)]
+        return Scalar(self, self.bind(np.asarray(elements, np.float32), f32))
+
+    def place(self, op: Operation) -> Operation:
+        with np.errstate(all="ignore"):
+            self.arrays[op.results[0]] = _evaluate(op, [self.arrays[v] for v in op.operands])
+        return op
+
+    def parallel_nest(self, extents: Sequence[int]) -> list[Ix]:
+        rank = len(extents)
+        return [
+            self.index(self.bind(np.arange(e).reshape([e if a == d else 1 for a in range(rank)])))
+            for d, e in enumerate(extents)
+        ]
+
+    def reduce(
+        self,
+        extents: Sequence[int],
+        init: float,
+        combine: Callable[[Scalar, Scalar], Scalar],
+        body: Callable[[list[Ix]], Scalar],
+        type: Attribute = f32,
+    ) -> Scalar:
+        accumulator = self.const(init, type)
+        for position in itertools.product(*(range(e) for e in extents)):
+            accumulator = combine(accumulator, body([self.index(p) for p in position]))
+        return accumulator
+
+
+_CMPI = {"eq": np.equal, "ne": np.not_equal, "slt": np.less, "sle": np.less_equal, "sgt": np.greater, "sge": np.greater_equal}
+_NUMPY_OPS: dict[type[Operation], Callable[..., np.ndarray]] = {
+    arith.AddfOp: np.add, arith.SubfOp: np.subtract, arith.MulfOp: np.multiply, arith.DivfOp: np.divide,
+    arith.NegfOp: np.negative, arith.MaximumfOp: np.maximum, arith.MinimumfOp: np.minimum,
+    arith.AddiOp: np.add, arith.SubiOp: np.subtract, arith.MuliOp: np.multiply,
+    arith.DivUIOp: np.floor_divide, arith.RemUIOp: np.remainder, arith.MaxSIOp: np.maximum, arith.MinSIOp: np.minimum,
+    arith.AndIOp: np.logical_and, arith.SelectOp: np.where,
+    math.ExpOp: np.exp, math.LogOp: np.log, math.SqrtOp: np.sqrt, math.TanhOp: np.tanh, math.PowFOp: np.power,
+    math.ErfOp: np.vectorize(pymath.erf, otypes=[np.float32]),
+}  # fmt: skip
+
+
+def _evaluate(op: Operation, args: list[np.ndarray]) -> np.ndarray:
+    result_type = op.results[0].type
+    if isinstance(op, arith.ConstantOp):
+        value = op.value
+        assert isinstance(value, IntegerAttr | FloatAttr)
+        result = np.asarray(value.value.data)
+    elif isinstance(op, arith.CmpiOp):
+        result = _CMPI[arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]](*args)
+    elif type(op) in _NUMPY_OPS:
+        result = np.asarray(_NUMPY_OPS[type(op)](*args))
+    else:
+        raise NotImplementedError(f"no numpy evaluation for {op.name}")
+    if isinstance(result_type, IndexType):
+        return result.astype(np.int64)
+    if result_type == i1:
+        return result.astype(bool)
+    return result.astype(np.float32)
+
+
+def evaluate(op: Operation, shape: Sequence[int], inputs: dict[SSAValue, np.ndarray]) -> np.ndarray:
+    """The value of `op` (an nn op whose operands are all in `inputs`) as a float32 array of `shape`."""
+    buffers: dict[SSAValue, SSAValue] = {}
+
+    def read(kb: KernelBuilder, value: SSAValue, index: Sequence[Ix]) -> Scalar:
+        return kb.load(buffers[value], index)
+
+    evaluator = NumpyEvaluator(read)
+    buffers.update({value: evaluator.bind(array) for value, array in inputs.items()})
+    element = op.emit_element(evaluator, evaluator.parallel_nest(shape))  # type: ignore[attr-defined]
+    return np.ascontiguousarray(np.broadcast_to(evaluator.arrays[element.value], tuple(shape)), dtype=np.float32)

@@ -24,15 +24,43 @@ def _lower_to_loops() -> type[ModulePass]:
     return LowerToLoopsPass
 
 
+def _approximate_math() -> type[ModulePass]:
+    from passes.approximate_math import ApproximateMathPass
+
+    return ApproximateMathPass
+
+
 def _emit_llvm() -> type[ModulePass]:
     from passes.emit_llvm import EmitLLVMPass
 
     return EmitLLVMPass
 
 
+def _fuse() -> type[ModulePass]:
+    from passes.fuse import FusePass
+
+    return FusePass
+
+
+def _fold_constants() -> type[ModulePass]:
+    from passes.fold_constants import FoldConstantsPass
+
+    return FoldConstantsPass
+
+
+def _fold_batchnorm() -> type[ModulePass]:
+    from passes.fold_batchnorm import FoldBatchNormPass
+
+    return FoldBatchNormPass
+
+
 OUR_PASSES: dict[str, PassGetter] = {
     "shape-infer": _shape_infer,
+    "fold-constants": _fold_constants,
+    "fold-batchnorm": _fold_batchnorm,
+    "fuse": _fuse,
     "lower-to-loops": _lower_to_loops,
+    "approximate-math": _approximate_math,
     "emit-llvm": _emit_llvm,
 }
 

@@ -5,7 +5,7 @@ over that shape once; at each index it asks the output's producer for the
 element (`NNOp.emit_element`), and producers inside the group answer by
 asking their own operands in turn, so intermediate values never leave
 registers (dialects/semantics.py explains the composition and the hoisting).
-Today each op is its own group; the `fuse` pass will hand over bigger ones.
+Each `nn.fused` op (made by the `fuse` pass) is a group; every other op is a group of its own.
 
 The function itself becomes the entry point that owns the buffers:
 
@@ -36,7 +36,7 @@ from xdsl.passes import ModulePass
 from compiler.diagnostics import describe_op
 from compiler.errors import OptFuseError
 from dialects import loop
-from dialects.nn import ConstantOp, NNOp, shape_of
+from dialects.nn import ConstantOp, FusedOp, NNOp, shape_of
 from dialects.semantics import Ix, KernelBuilder, Scalar
 from passes.shape_infer import ShapeInferPass
 
@@ -52,20 +52,32 @@ def _inline_splat(value: SSAValue) -> bool:
 
 @dataclass
 class Group:
-    """Ops lowered into one kernel, and the values the kernel must store."""
+    """Ops lowered into one kernel, and the values the kernel must store.
+
+    `outputs` are named as the ops inside see them; `results` are the same
+    values as the function sees them (an nn.fused op's results), and
+    `arguments` maps the body arguments of an nn.fused op to its operands.
+    """
 
     ops: list[NNOp]
     outputs: list[SSAValue]
+    results: list[SSAValue]
+    arguments: dict[SSAValue, SSAValue] = field(default_factory=dict[SSAValue, SSAValue])
+
+    @staticmethod
+    def of_op(op: NNOp) -> Group:
+        return Group([op], [op.output], [op.output])
+
+    @staticmethod
+    def of_fused(fused: FusedOp) -> Group:
+        ops = [op for op in fused.members() if not isinstance(op, ConstantOp)]
+        return Group(ops, list(fused.yielded), list(fused.outputs), dict(zip(fused.body.block.args, fused.inputs)))
 
     def external_inputs(self) -> list[SSAValue]:
         """Values the group reads but does not compute, in first-use order."""
         inside = set(self.ops)
         seen: dict[SSAValue, None] = {}
-        for op in self.ops:
-            for value in op.operands:
-                if value.owner not in inside and not _inline_splat(value):
-                    seen.setdefault(value)
-        for value in self.outputs:
+        for value in (*(v for op in self.ops for v in op.operands), *self.outputs):
             if value.owner not in inside and not _inline_splat(value):
                 seen.setdefault(value)
         return list(seen)
@@ -132,7 +144,7 @@ class _FunctionLowering:
             self._call_kernel(group)
         for value, out in outputs:
             if self.buffers.get(value) is not out:  # an input, a constant or a repeated output: copy it
-                self._call_kernel(Group([], [value]), [out])
+                self._call_kernel(Group([], [value], [value]), [out])
         self.entry.add_op(func.ReturnOp())
         entry = func.FuncOp(self.name, ([a.type for a in self.entry.args], []), Region(self.entry))
         entry.attributes["loop.entry"] = UnitAttr()
@@ -144,7 +156,8 @@ class _FunctionLowering:
         for number, value in enumerate(results):
             out = self.entry.insert_arg(buffer_type(value), len(self.entry.args))
             out.name_hint = "result" if len(results) == 1 else f"result{number}"
-            if isinstance(value.owner, NNOp) and not isinstance(value.owner, ConstantOp) and value not in self.buffers:
+            computed = isinstance(value.owner, FusedOp) or (isinstance(value.owner, NNOp) and not isinstance(value.owner, ConstantOp))
+            if computed and value not in self.buffers:
                 self.buffers[value] = out
             pairs.append((value, out))
         return pairs
@@ -152,8 +165,10 @@ class _FunctionLowering:
     def _groups(self) -> list[Group]:
         groups: list[Group] = []
         for op in self.function.body.block.ops:
-            if isinstance(op, NNOp) and not isinstance(op, ConstantOp):
-                groups.append(Group([op], [op.output]))
+            if isinstance(op, FusedOp):
+                groups.append(Group.of_fused(op))
+            elif isinstance(op, NNOp) and not isinstance(op, ConstantOp):
+                groups.append(Group.of_op(op))
             elif not isinstance(op, ConstantOp | func.ReturnOp):
                 raise OptFuseError(f"lower-to-loops: {describe_op(op)} cannot be lowered (not an nn op)")
         return groups
@@ -182,8 +197,8 @@ class _FunctionLowering:
     def _call_kernel(self, group: Group, outputs: Sequence[SSAValue] | None = None) -> None:
         kernel = build_kernel(group, group.kernel_name(self.name, len(self.kernels)))
         self.kernels.append(kernel)
-        arguments = [self._buffer(v) for v in group.external_inputs()]
-        arguments += outputs if outputs is not None else [self._buffer(v) for v in group.outputs]
+        arguments = [self._buffer(group.arguments.get(v, v)) for v in group.external_inputs()]
+        arguments += outputs if outputs is not None else [self._buffer(v) for v in group.results]
         self.entry.add_op(func.CallOp(kernel.sym_name.data, arguments, []))
 
 
