@@ -17,7 +17,10 @@ translator spends its effort there:
 - Element addresses are one `getelementptr inbounds` from the buffer base with a
   linear offset `sum(index_k * stride_k)` computed with `nuw nsw` arithmetic
   (memref accesses are in bounds by definition), folding constant indices.
-- No fast-math flags: results must match numpy; a later option may allow them.
+- Fast-math flags only where the IR carries them: the loop level marks the op
+  that folds a value into a reduction's accumulator `reassoc` (a reduction's
+  order is unspecified, and onnxruntime sums in vector lanes too), which lets
+  clang vectorize reductions. Nothing else is relaxed.
 
 Memory
 ------
@@ -796,6 +799,9 @@ class FunctionEmitter:
         overflow = getattr(op, "overflow_flags", None)
         if overflow is not None:  # arith's overflow flags mean exactly LLVM's nsw/nuw
             flags = "".join(f" {flag.value}" for flag in sorted(overflow.data, key=lambda f: f.value, reverse=True))
+        fastmath = getattr(op, "fastmath", None)
+        if fastmath is not None:  # arith's fast-math flags are LLVM's, one for one
+            flags = "".join(f" {flag.value}" for flag in sorted(fastmath.data, key=lambda f: f.value))
         result = self.define(op.results[0])
         self.inst(f"{result} = {opcode}{flags} {self.typed(lhs, op)}, {self.operand(rhs)}")
 

@@ -42,6 +42,7 @@ from xdsl.dialects.builtin import (
     f32,
     i1,
 )
+from xdsl.dialects.utils.fast_math import FastMathFlag
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dialects import loop
@@ -191,6 +192,7 @@ class KernelBuilder:
                 self.level_of[arg] = len(self.levels) - 1
             accumulator = Scalar(self, nest.carried_args[0])
         result = combine(accumulator, body([self.index(n.induction_var) for n in loops]))
+        _allow_reassociation(result.value, accumulator.value)
         for nest in reversed(loops):
             nest.body.block.add_op(loop.YieldOp(result.value))
             result = Scalar(self, nest.res[0])
@@ -200,6 +202,17 @@ class KernelBuilder:
         self.levels[level].insert(outer)
         self.level_of[outer.res[0]] = level
         return Scalar(self, outer.res[0])
+
+
+def _allow_reassociation(combined: SSAValue, accumulator: SSAValue) -> None:
+    """Mark the float op that folds a value into the accumulator `reassoc`.
+
+    A reduction's order is unspecified (ONNX, numpy's pairwise sums,
+    onnxruntime's vector lanes); saying so lets clang vectorize it.
+    """
+    op = combined.owner
+    if isinstance(op, arith.FloatingPointLikeBinaryOperation) and accumulator in op.operands:
+        op.fastmath = arith.FastMathFlagsAttr([FastMathFlag.REASSOC])
 
 
 def _values_used_inside(op: Operation) -> list[SSAValue]:

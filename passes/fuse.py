@@ -58,7 +58,7 @@ KIND_RANK = {kind: rank for rank, kind in enumerate(FusionKind)}
 ALREADY_FUSED = "already in one group"
 
 EXPENSIVE_SCALAR_OPS = (ExpOp, LogOp, TanhOp, ErfOp, PowFOp)
-EXPENSIVE_WEIGHT = 4.0
+EXPENSIVE_WEIGHT = 8.0
 
 
 # --------------------------------------------------------------------------- cost model

@@ -82,12 +82,13 @@ def test_run_model_and_prepare_accept_a_path_and_bytes() -> None:
     np.testing.assert_array_equal(by_path, by_bytes)
 
 
-def test_prepare_leaves_no_temporary_directory() -> None:
+def test_prepare_leaves_no_temporary_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
     import tempfile
 
-    before = set(Path(tempfile.gettempdir()).glob("opt-fuse-*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # a private temp dir: other processes cannot race us
     rep = backend.prepare(str(CNN))
+    assert list(tmp_path.glob("opt-fuse-*"))
     del rep
     gc.collect()
-    assert set(Path(tempfile.gettempdir()).glob("opt-fuse-*")) == before
+    assert not list(tmp_path.glob("opt-fuse-*"))

@@ -343,14 +343,14 @@ def conv_relu_maxpool(opset: int) -> Callable:
 
 for opset in (11, 13, 17, 21):
     case(f"chain-Conv-Relu-MaxPool-opset{opset}", conv_relu_maxpool(opset))
-    case(f"chain-Conv-Relu-MaxPool-opset{opset}-nofuse", conv_relu_maxpool(opset), fuse=False)
 
 
 # --------------------------------------------------------------------------- the test
 
 
+@pytest.mark.parametrize("fuse", [True, False], ids=["fused", "unfused"])
 @pytest.mark.parametrize("build, kinds, prepare_kwargs", CASES)
-def test_op_matches_onnxruntime(build, kinds, prepare_kwargs):
+def test_op_matches_onnxruntime(build, kinds, prepare_kwargs, fuse):
     model = build()
     inputs = random_inputs(model, seed=0, kinds=kinds)
-    assert_matches_onnxruntime(model, inputs, rtol=1e-4, atol=1e-5, **prepare_kwargs)
+    assert_matches_onnxruntime(model, inputs, rtol=1e-4, atol=1e-5, fuse=fuse, **prepare_kwargs)

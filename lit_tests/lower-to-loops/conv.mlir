@@ -38,7 +38,7 @@
 // CHECK-NEXT:              %[[XP:.*]] = arith.select %[[IN]], %[[X]], %[[ZERO]] : f32
 // CHECK-NEXT:              %[[WV:.*]] = loop.load %w[%[[C0]], %[[C]], %[[KH]], %[[KW]]] : memref<1x1x3x3xf32>
 // CHECK-NEXT:              %[[P:.*]] = arith.mulf %[[XP]], %[[WV]] : f32
-// CHECK-NEXT:              %[[S:.*]] = arith.addf %[[A2]], %[[P]] : f32
+// CHECK-NEXT:              %[[S:.*]] = arith.addf %[[A2]], %[[P]] fastmath<reassoc> : f32
 // CHECK-NEXT:              loop.yield %[[S]] : f32
 // CHECK-NEXT:            }
 // CHECK-NEXT:            loop.yield %[[SUMW]] : f32

@@ -16,14 +16,14 @@
 // CHECK:         loop.parallel %[[I:.*]] = {{.*}} {
 // CHECK-NEXT:      %[[MAX:.*]] = loop.for %[[K:.*]] = %[[C0]] to %[[C5]] step %[[C1]] iter_args(%[[M:.*]] = %[[NEGINF]]) -> (f32) {
 // CHECK-NEXT:        %[[V:.*]] = loop.load %x[%[[I]], %[[K]]] : memref<2x5xf32>
-// CHECK-NEXT:        %[[M2:.*]] = arith.maximumf %[[M]], %[[V]] : f32
+// CHECK-NEXT:        %[[M2:.*]] = arith.maximumf %[[M]], %[[V]] fastmath<reassoc> : f32
 // CHECK-NEXT:        loop.yield %[[M2]] : f32
 // CHECK-NEXT:      }
 // CHECK-NEXT:      %[[SUM:.*]] = loop.for %[[K2:.*]] = %[[C0]] to %[[C5]] step %[[C1]] iter_args(%[[S:.*]] = %[[ZERO]]) -> (f32) {
 // CHECK-NEXT:        %[[V2:.*]] = loop.load %x[%[[I]], %[[K2]]] : memref<2x5xf32>
 // CHECK-NEXT:        %[[D:.*]] = arith.subf %[[V2]], %[[MAX]] : f32
 // CHECK-NEXT:        %[[E:.*]] = math.exp %[[D]] : f32
-// CHECK-NEXT:        %[[S2:.*]] = arith.addf %[[S]], %[[E]] : f32
+// CHECK-NEXT:        %[[S2:.*]] = arith.addf %[[S]], %[[E]] fastmath<reassoc> : f32
 // CHECK-NEXT:        loop.yield %[[S2]] : f32
 // CHECK-NEXT:      }
 // CHECK-NEXT:      loop.for %[[J:.*]] = %[[C0]] to %[[C5]] step %[[C1]] {
