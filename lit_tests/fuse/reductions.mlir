@@ -1,20 +1,37 @@
 // fuse with reductions: a reduction takes its elementwise producers and its
-// consumers; decomposed softmax and layer norm become one kernel each (the row
-// statistics are computed once per row: lower-to-loops hoists them). A
-// reduction that would be recomputed for every element is refused.
+// consumers, and the row statistics are computed once per row (lower-to-loops
+// hoists them). Decomposed layer norm becomes one kernel; decomposed softmax
+// two, because one kernel would compute exp twice per element (for the sum and
+// for the division), which costs more than storing it. A reduction that would
+// be recomputed for every element is refused.
 // RUN: opt-fuse %s -p fuse | filecheck %s
 // RUN: opt-fuse %s -p 'fuse{report="-"}' 2>&1 >%t.ir | filecheck %s --check-prefix=REPORT
+// With recompute allowed, softmax is one kernel too.
+// RUN: opt-fuse %s -p 'fuse{max-recompute=2.0}' | filecheck %s --check-prefix=ONE
+
+// ONE-LABEL: func.func @softmax
+// ONE-NEXT:    %y = nn.fused anchor "nn.reduce_max" kind "reduction"
+// ONE-NEXT:      %max = nn.reduce_max
+// ONE-NEXT:      %sub = nn.sub
+// ONE-NEXT:      %exp = nn.exp
+// ONE-NEXT:      %sum = nn.reduce_sum %exp
+// ONE-NEXT:      nn.div %exp, %sum
+// ONE-NEXT:      nn.yield
 
 // CHECK-LABEL: func.func @softmax
-// CHECK-NEXT:    %y = nn.fused anchor "nn.reduce_max" kind "reduction" (%{{.*}} = %x : tensor<4x16xf32>) -> tensor<4x16xf32> {
+// CHECK-NEXT:    %exp = nn.fused anchor "nn.reduce_max" kind "reduction" (%{{.*}} = %x : tensor<4x16xf32>) -> tensor<4x16xf32> {
 // CHECK-NEXT:      %max = nn.reduce_max
 // CHECK-NEXT:      %sub = nn.sub
-// CHECK-NEXT:      %exp = nn.exp
-// CHECK-NEXT:      %sum = nn.reduce_sum %exp
-// CHECK-NEXT:      nn.div %exp, %sum
+// CHECK-NEXT:      nn.exp %sub
 // CHECK-NEXT:      nn.yield
-// REPORT-LABEL: fuse @softmax: 5 ops in 1 groups
-// REPORT:       %exp (nn.exp) -> %sum (nn.reduce_sum): fused, producer of nn.reduce_sum
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %y = nn.fused anchor "nn.reduce_sum" kind "reduction" (%{{.*}} = %exp : tensor<4x16xf32>) -> tensor<4x16xf32> {
+// CHECK-NEXT:      %sum = nn.reduce_sum
+// CHECK-NEXT:      nn.div
+// CHECK-NEXT:      nn.yield
+// REPORT-LABEL: fuse @softmax: 5 ops in 2 groups
+// REPORT:       %exp (nn.exp) -> %sum (nn.reduce_sum): not fused [recompute] the fused kernel would do {{.*}}x the work of the two kernels (max-recompute=1.5)
+// REPORT:       %sum (nn.reduce_sum) -> %y (nn.div): fused, reduction -> broadcast
 func.func @softmax(%x: tensor<4x16xf32>) -> tensor<*xf32> {
   %max = nn.reduce_max %x axes [-1] keepdims : (tensor<4x16xf32>) -> tensor<*xf32>
   %sub = nn.sub %x, %max : (tensor<4x16xf32>, tensor<*xf32>) -> tensor<*xf32>

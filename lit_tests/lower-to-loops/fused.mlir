@@ -2,7 +2,7 @@
 // Mul -> ReLU reads the input through the pad's index map (a select on the
 // in-bounds test, no padded buffer), and the epilogue runs on the accumulator
 // right before the single store; the per-channel scale is loaded once per channel.
-// RUN: opt-fuse %s -p 'fuse,lower-to-loops' | filecheck %s
+// RUN: opt-fuse %s -p 'fuse{max-recompute=3.0},lower-to-loops' | filecheck %s
 
 // CHECK-LABEL: func.func private @pad_conv_relu_k0_pad_conv2d_mul_etc
 // CHECK-SAME:    (%x: memref<1x2x4x4xf32>, %w: memref<3x2x3x3xf32>, %s: memref<3x1x1xf32>, %out: memref<1x3x4x4xf32>)
