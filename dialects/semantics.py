@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-
 from xdsl.dialects import arith, math
 from xdsl.dialects.builtin import (
     AnyFloat,
@@ -102,7 +101,7 @@ class KernelBuilder:
 
     # -- constants and loads -------------------------------------------------
 
-    def const(self, value: float | int | bool, type: Attribute = f32) -> Scalar:
+    def const(self, value: float | bool, type: Attribute = f32) -> Scalar:
         key = (value, type)
         if key not in self._constants:
             if isinstance(type, IndexType | IntegerType):
@@ -423,6 +422,9 @@ class Scalar:
 # --------------------------------------------------------------------------- numpy evaluation
 
 
+INDEX = IndexType()
+
+
 class NumpyEvaluator(KernelBuilder):
     """Runs scalar semantics on numpy arrays over every output index at once.
 
@@ -438,7 +440,7 @@ class NumpyEvaluator(KernelBuilder):
         super().__init__(reader, [])
         self.arrays: dict[SSAValue, np.ndarray] = {}
 
-    def bind(self, array: np.ndarray, type: Attribute = IndexType()) -> SSAValue:
+    def bind(self, array: np.ndarray, type: Attribute = INDEX) -> SSAValue:
         """An SSA value of `type` standing for `array` (a buffer, an index array, loaded elements)."""
         holder = arith.ConstantOp(FloatAttr(0.0, type) if isinstance(type, AnyFloat) else IntegerAttr(0, type), type)
         self.arrays[holder.result] = array

@@ -14,13 +14,13 @@ from typing import ClassVar
 import numpy as np
 import pytest
 from onnx import helper
+from onnx_helpers import assert_matches_onnxruntime, make_graph_model, random_array, random_inputs
 from xdsl.irdl import irdl_op_definition
 
 from compiler import onnx_importer
 from compiler.driver import run_pipeline
 from dialects import nn
 from dialects.semantics import Scalar
-from onnx_helpers import assert_matches_onnxruntime, make_graph_model, random_array, random_inputs
 
 
 @irdl_op_definition
