@@ -119,10 +119,11 @@ class _Planner:
     def plan(self) -> list[list[NNOp]]:
         """Consider every edge in order; then again while a refused edge becomes fusable.
 
-        An edge refused because its producer still had a consumer outside
-        (a softmax's exp, read by the sum and by the division) can pass once
-        that consumer has joined a group of its own: the sweep repeats until
-        nothing changes. The report keeps the last verdict of each edge.
+        An edge refused because its producer still had a consumer outside (in
+        a layer norm, x - mean is read by the variance and by the division)
+        can pass once that consumer has joined the other group: the sweep
+        repeats until nothing changes. The report keeps the last verdict of
+        each edge.
         """
         edges = [
             (value.owner, consumer)
