@@ -34,7 +34,7 @@ installed).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from math import prod
 
@@ -230,10 +230,8 @@ class _Planner:
         return False
 
     def _producers(self, ops: Iterable[NNOp]) -> Iterable[NNOp]:
-        for op in ops:
-            for value in op.operands:
-                if value.owner in self.group_of:
-                    yield value.owner  # type: ignore[misc]
+        """The planned ops that `ops` read."""
+        return (p for op in ops for p in _operand_owners(op) if p in self.group_of)  # type: ignore[misc]
 
     def _merge(self, first: int, second: int) -> None:
         for op in self.members[first]:
@@ -253,28 +251,23 @@ class _Planner:
         return ordered
 
 
-def _downstream(start: NNOp, ops: set[NNOp]) -> set[NNOp]:
-    """Ops of `ops` that depend on `start` through ops of `ops`."""
+def _users(op: NNOp) -> Iterable[Operation]:
+    return (use.operation for use in op.output.uses)
+
+
+def _operand_owners(op: NNOp) -> Iterable[Operation]:
+    return (value.owner for value in op.operands)  # type: ignore[misc]
+
+
+def _reachable(start: NNOp, ops: set[NNOp], step: Callable[[NNOp], Iterable[Operation]]) -> set[NNOp]:
+    """Ops of `ops` reached from `start` by repeated `step`s (users or producers) through ops of `ops`."""
     found: set[NNOp] = set()
     pending = [start]
     while pending:
-        for use in pending.pop().output.uses:
-            user = use.operation
-            if user in ops and user not in found:
-                found.add(user)  # type: ignore[arg-type]
-                pending.append(user)  # type: ignore[arg-type]
-    return found
-
-
-def _upstream(start: NNOp, ops: set[NNOp]) -> set[NNOp]:
-    found: set[NNOp] = set()
-    pending = [start]
-    while pending:
-        for value in pending.pop().operands:
-            producer = value.owner
-            if producer in ops and producer not in found:
-                found.add(producer)  # type: ignore[arg-type]
-                pending.append(producer)  # type: ignore[arg-type]
+        for op in step(pending.pop()):
+            if op in ops and op not in found:
+                found.add(op)  # type: ignore[arg-type]
+                pending.append(op)  # type: ignore[arg-type]
     return found
 
 
@@ -286,10 +279,10 @@ def kind_problem(ops: Sequence[NNOp]) -> str | None:
     if not heavy:
         return None
     anchor, inside = heavy[0], set(ops)
-    for op in sorted(_downstream(anchor, inside), key=ops.index):
+    for op in sorted(_reachable(anchor, inside, _users), key=ops.index):
         if op.FUSION_KIND not in EPILOGUE_KINDS:
             return f"{op.name} ({op.FUSION_KIND.value}) cannot be part of the epilogue of {anchor.name}: only elementwise and broadcast ops can"
-    for op in sorted(_upstream(anchor, inside), key=ops.index):
+    for op in sorted(_reachable(anchor, inside, _operand_owners), key=ops.index):
         if op.FUSION_KIND not in PROLOGUE_KINDS:
             return f"{op.name} ({op.FUSION_KIND.value}) cannot be folded into the input reads of {anchor.name}: only elementwise, broadcast and injective ops can"
     return None
