@@ -5,6 +5,7 @@ Our passes live one per file in this package, named after the pass
 under their own names. Getters import lazily, so listing passes stays cheap.
 """
 
+import importlib
 from collections.abc import Callable
 
 from xdsl.passes import ModulePass
@@ -12,56 +13,27 @@ from xdsl.passes import ModulePass
 PassGetter = Callable[[], type[ModulePass]]
 
 
-def _shape_infer() -> type[ModulePass]:
-    from passes.shape_infer import ShapeInferPass
+def _lazy(class_name: str, pass_name: str) -> PassGetter:
+    """A getter that imports `passes.<pass_name with underscores>` only when called."""
 
-    return ShapeInferPass
+    def get() -> type[ModulePass]:
+        module = importlib.import_module(f"passes.{pass_name.replace('-', '_')}")
+        return getattr(module, class_name)
 
-
-def _lower_to_loops() -> type[ModulePass]:
-    from passes.lower_to_loops import LowerToLoopsPass
-
-    return LowerToLoopsPass
-
-
-def _approximate_math() -> type[ModulePass]:
-    from passes.approximate_math import ApproximateMathPass
-
-    return ApproximateMathPass
-
-
-def _emit_llvm() -> type[ModulePass]:
-    from passes.emit_llvm import EmitLLVMPass
-
-    return EmitLLVMPass
-
-
-def _fuse() -> type[ModulePass]:
-    from passes.fuse import FusePass
-
-    return FusePass
-
-
-def _fold_constants() -> type[ModulePass]:
-    from passes.fold_constants import FoldConstantsPass
-
-    return FoldConstantsPass
-
-
-def _fold_batchnorm() -> type[ModulePass]:
-    from passes.fold_batchnorm import FoldBatchNormPass
-
-    return FoldBatchNormPass
+    return get
 
 
 OUR_PASSES: dict[str, PassGetter] = {
-    "shape-infer": _shape_infer,
-    "fold-constants": _fold_constants,
-    "fold-batchnorm": _fold_batchnorm,
-    "fuse": _fuse,
-    "lower-to-loops": _lower_to_loops,
-    "approximate-math": _approximate_math,
-    "emit-llvm": _emit_llvm,
+    name: _lazy(class_name, name)
+    for name, class_name in (
+        ("shape-infer", "ShapeInferPass"),
+        ("fold-constants", "FoldConstantsPass"),
+        ("fold-batchnorm", "FoldBatchNormPass"),
+        ("fuse", "FusePass"),
+        ("lower-to-loops", "LowerToLoopsPass"),
+        ("approximate-math", "ApproximateMathPass"),
+        ("emit-llvm", "EmitLLVMPass"),
+    )
 }
 
 XDSL_PASSES = ("canonicalize", "cse", "dce")
