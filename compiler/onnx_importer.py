@@ -1,28 +1,42 @@
 """ONNX protobuf -> nn dialect.
 
-One table entry per ONNX op (`IMPORTERS`), each a small function from a node
-to nn ops. The importer does not infer shapes: results are `tensor<*xf32>`
-until the `shape-infer` pass runs. Every op gets the ONNX node name as its
-location (`loc("conv1")`), so later diagnostics can point at the node.
+The op table (`IMPORTERS`, compiler/onnx_ops.py) has one small function per
+ONNX op, from a node to nn ops; this module walks the graph. The importer does
+not infer shapes in the IR: results are `tensor<*xf32>` until the `shape-infer`
+pass runs. Every op gets the ONNX node name as its location (`loc("conv1")`),
+so later diagnostics can point at the node.
 
 Initializers become `nn.constant` (built from numpy bytes: a 100 MB model
 imports in milliseconds) only where they are used as data; integer
 initializers that configure an op (Reshape's shape, Pad's pads, axes) are read
-as Python values. Before anything is built, every node is checked and all the
-unsupported ones are reported together.
+as Python values.
+
+A node whose inputs are all compile-time constants is evaluated at import with
+onnx's reference implementation, and so are Shape and Size (every shape is
+static); their outputs are constants like initializers. That folds the
+shape-computing subgraphs of modern exports (Shape -> Gather -> Concat ->
+Reshape) and the weights old models generate (ConstantOfShape), and it is why
+ops such as Range or NonZero work on constants but not on run-time data.
+
+Before anything is built, every node is checked and all the unsupported ones
+are reported together.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
+from math import prod
 from pathlib import Path
 from typing import NoReturn
 
 import numpy as np
 import onnx
 import onnx.parser
+import onnx.version_converter
 from onnx import numpy_helper
+from onnx.reference import ReferenceEvaluator
 from xdsl.builder import Builder
 from xdsl.dialects import func
 from xdsl.dialects.builtin import (
@@ -39,10 +53,21 @@ from xdsl.rewriter import InsertPoint
 from compiler.errors import ModelImportError
 from compiler.onnx_ops import IMPORTERS, Importer, supported_ops  # noqa: F401  (re-exported)
 from dialects import nn
+from dialects.nn import Shape
 
 MIN_OPSET, MAX_OPSET = 7, 21
 """Opset 7 dropped the legacy `broadcast`/`axis` attributes of the binary ops; older forms of
-Clip, Pad, Softmax and the reductions are read directly."""
+Clip, Pad, Softmax and the reductions are read directly. Older models are upgraded to opset 7
+with onnx.version_converter. Newer models (up to the installed onnx's opset) are accepted
+when every op they use reads as it did at MAX_OPSET (`_changed_since_max_opset`)."""
+
+NEWEST_OPSET = onnx.defs.onnx_opset_version()
+
+SHAPE_OPS = ("Shape", "Size")
+"""Ops whose result depends only on their input's (static) shape: always known at import."""
+
+NOT_FOLDABLE = ("RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial")
+"""Nondeterministic ops: evaluating them at compile time would freeze one draw."""
 
 
 def load_model(source: onnx.ModelProto | bytes | str | Path) -> onnx.ModelProto:
@@ -97,7 +122,7 @@ def c_identifier(name: str, fallback: str = "model") -> str:
 
 def import_model(source: onnx.ModelProto | bytes | str | Path, name: str | None = None) -> ModuleOp:
     """Import an ONNX model as a module holding one func.func in the nn dialect."""
-    model = load_model(source)
+    model = _upgrade_old_opset(load_model(source))
     opset = _default_opset(model)
     graph = model.graph
     _check_supported(graph, opset)
@@ -106,24 +131,104 @@ def import_model(source: onnx.ModelProto | bytes | str | Path, name: str | None 
     return ModuleOp([function])
 
 
-def _default_opset(model: onnx.ModelProto) -> int:
+def _declared_opset(model: onnx.ModelProto) -> int:
     versions = {o.domain: o.version for o in model.opset_import}
     opset = versions.get("", versions.get("ai.onnx"))
     if opset is None:
         raise ModelImportError("the model imports no version of the default ONNX opset")
-    if not MIN_OPSET <= opset <= MAX_OPSET:
-        raise ModelImportError(f"opset {opset} is not supported (supported: {MIN_OPSET} to {MAX_OPSET})")
     return opset
 
 
+def _default_opset(model: onnx.ModelProto) -> int:
+    opset = _declared_opset(model)
+    if not MIN_OPSET <= opset <= NEWEST_OPSET:
+        raise ModelImportError(f"opset {opset} is not supported (supported: {MIN_OPSET} to {NEWEST_OPSET})")
+    return opset
+
+
+def _upgrade_old_opset(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Models older than MIN_OPSET are converted by onnx's version converter, if it can."""
+    opset = _declared_opset(model)
+    if not 1 <= opset < MIN_OPSET:
+        return model
+    try:
+        return onnx.version_converter.convert_version(model, MIN_OPSET)
+    except Exception as error:  # the converter raises RuntimeError/ValueError/ConvertError
+        raise ModelImportError(f"opset {opset} is not supported, and upgrading it to opset {MIN_OPSET} failed: {_first_line(error)}") from error
+
+
+def _one_node_graph(node: onnx.NodeProto) -> onnx.GraphProto:
+    """A graph around one node: the reference evaluator honours the opset only for graphs."""
+    names = [onnx.helper.make_empty_tensor_value_info(name) for name in node.input if name]
+    outputs = [onnx.helper.make_empty_tensor_value_info(name) for name in node.output if name]
+    return onnx.helper.make_graph([node], "fold", names, outputs)
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def is_foldable(node: onnx.NodeProto) -> bool:
+    """Whether the importer may evaluate the node at compile time when all its inputs are constants."""
+    return (
+        node.domain in ("", "ai.onnx")
+        and node.op_type not in NOT_FOLDABLE
+        and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute)
+    )
+
+
+@cache
+def compile_time_only_ops() -> frozenset[str]:
+    """Default-domain ops that work only inside constant (e.g. shape-computing) subgraphs."""
+    schemas = {s.name for s in onnx.defs.get_all_schemas() if s.domain == ""}
+    return frozenset(op for op in schemas - set(IMPORTERS) if op not in NOT_FOLDABLE and op not in ("If", "Loop", "Scan"))
+
+
 def _check_supported(graph: onnx.GraphProto, opset: int) -> None:
-    unsupported = [
-        f"{node.op_type} (node '{node_name(node, index)}'{', domain ' + node.domain if node.domain not in ('', 'ai.onnx') else ''})"
-        for index, node in enumerate(graph.node)
-        if node.op_type not in IMPORTERS or node.domain not in ("", "ai.onnx")
-    ]
+    """Reports every node the importer cannot handle, all at once."""
+    constants = {t.name for t in graph.initializer}
+    unsupported = []
+    for index, node in enumerate(graph.node):
+        inputs_constant = all(name in constants for name in node.input if name)
+        if node.domain not in ("", "ai.onnx"):
+            reason = f"domain {node.domain}"
+        elif node.op_type in SHAPE_OPS or (inputs_constant and is_foldable(node)):
+            constants.update(node.output)
+            continue
+        elif node.op_type not in IMPORTERS:
+            reason = "supported only on compile-time constants" if node.op_type in compile_time_only_ops() else ""
+        elif changed := _changed_since_max_opset(node.op_type, opset):
+            reason = changed
+        else:
+            continue
+        unsupported.append(f"{node.op_type} (node '{node_name(node, index)}'{', ' + reason if reason else ''})")
     if unsupported:
         raise ModelImportError(f"{len(unsupported)} unsupported op(s) at opset {opset}: " + ", ".join(unsupported))
+
+
+def _changed_since_max_opset(op_type: str, opset: int) -> str:
+    """Why an op version newer than MAX_OPSET cannot be read like the MAX_OPSET one ('' if it can).
+
+    Most versions after opset 21 only add element types; their attributes, inputs
+    and outputs are the same, and so is what the importer reads."""
+    if opset <= MAX_OPSET:
+        return ""
+    new = onnx.defs.get_schema(op_type, opset)
+    try:
+        old = onnx.defs.get_schema(op_type, MAX_OPSET)
+    except onnx.defs.SchemaError:
+        return f"new in opset {new.since_version}"
+    if new.since_version == old.since_version or _signature(new) == _signature(old):
+        return ""
+    return f"version {new.since_version} changed its attributes or inputs after opset {MAX_OPSET}"
+
+
+def _signature(schema: onnx.defs.OpSchema) -> tuple[object, ...]:
+    attributes = sorted((a.name, a.type, a.default_value.SerializeToString()) for a in schema.attributes.values())
+    inputs = [(i.name, i.option) for i in schema.inputs]
+    outputs = [(o.name, o.option) for o in schema.outputs]
+    return attributes, inputs, outputs
 
 
 _FLOAT = onnx.TensorProto.FLOAT
@@ -135,6 +240,10 @@ class GraphImporter:
     initializers: dict[str, onnx.TensorProto]
     values: dict[str, SSAValue] = field(default_factory=dict[str, SSAValue])
     arrays: dict[str, np.ndarray] = field(default_factory=dict[str, np.ndarray])
+    shapes: dict[SSAValue, Shape] = field(default_factory=dict[SSAValue, Shape])
+    _shape_errors: dict[SSAValue, str] = field(default_factory=dict[SSAValue, str])
+    used: set[str] = field(default_factory=set[str])
+    """Tensor names some node or the graph output reads: an unsupported optional output is fine if unused."""
     builder: Builder | None = None
     node: onnx.NodeProto | None = None
     node_name: str = ""
@@ -145,10 +254,12 @@ class GraphImporter:
         inputs = [i for i in graph.input if i.name not in self.initializers]
         input_types = [_input_type(i) for i in inputs]
         function = func.FuncOp(name, (input_types, [nn.UNRANKED_F32] * len(graph.output)))
+        self.used = {name for node in graph.node for name in node.input} | {o.name for o in graph.output}
         self.builder = Builder(InsertPoint.at_end(function.body.block))
-        for value_info, arg in zip(inputs, function.body.block.args):
+        for value_info, arg, type in zip(inputs, function.body.block.args, input_types):
             arg.name_hint = c_identifier(value_info.name, "arg")
             self.values[value_info.name] = arg
+            self.shapes[arg] = tuple(type.get_shape())
         for index, node in enumerate(graph.node):
             self.node = node
             self.node_name = node_name(node, index)
@@ -159,15 +270,71 @@ class GraphImporter:
         return function
 
     def _import_node(self, node: onnx.NodeProto) -> None:
+        if node.op_type in SHAPE_OPS or self._all_inputs_constant(node):
+            self._fold(node)
+            return
         results = IMPORTERS[node.op_type](self, node)
-        extra = [n for n in node.output[len(results) :] if n and n not in self.arrays]
+        extra = [n for n in node.output[len(results) :] if n in self.used]
         if extra:
-            self.fail(f"outputs {extra} are not supported (only the first {len(results)})")
+            self.fail(f"outputs {extra} are used but not supported (only the first {len(results)})")
         for output, value in zip(node.output, results):
             if output:
                 self.values[output] = value
                 if value.name_hint is None:
                     value.name_hint = c_identifier(output, "v")
+
+    # -- compile-time evaluation --------------------------------------------
+
+    def _all_inputs_constant(self, node: onnx.NodeProto) -> bool:
+        return is_foldable(node) and all(self.constant_array(name) is not None for name in node.input if name)
+
+    def _fold(self, node: onnx.NodeProto) -> None:
+        """Evaluates the node now: its outputs become constants, as if they were initializers.
+
+        This is what makes shape-computing subgraphs (Shape -> Gather -> Concat ->
+        Reshape) and generated weights (ConstantOfShape) disappear before the IR is built."""
+        if node.op_type in SHAPE_OPS:
+            outputs = [self._shape_op(node)]
+        else:
+            inputs = {name: self.constant_array(name) for name in node.input if name}
+            try:
+                outputs = ReferenceEvaluator(_one_node_graph(node), opsets={"": self.opset}).run(None, inputs)
+            except Exception as error:  # noqa: BLE001 (the reference implementation raises anything on bad input)
+                self.fail(f"cannot evaluate it at compile time: {_first_line(error)}")
+        for name, array in zip(node.output, outputs):
+            if name:
+                self.arrays[name] = np.asarray(array)
+
+    def _shape_op(self, node: onnx.NodeProto) -> np.ndarray:
+        shape = self.static_shape(node.input[0])
+        if node.op_type == "Size":
+            return np.array(prod(shape), dtype=np.int64)
+        a = {attr.name: attr.i for attr in node.attribute}
+        start, end = a.get("start", 0), a.get("end", len(shape))
+        return np.array(shape[start:end], dtype=np.int64)
+
+    def static_shape(self, name: str) -> Shape:
+        """The shape of a tensor at import time (inputs are static, so every shape is known)."""
+        array = self.constant_array(name)
+        if array is not None:
+            return tuple(array.shape)
+        value = self.value(name)
+        shape = self.shapes.get(value)
+        if shape is None:
+            self.fail(f"the shape of '{name}' is not known at import time: {self._shape_errors.get(value, 'its producer has no shape function')}")
+        return shape
+
+    def _record_shape(self, op: Operation) -> None:
+        """Runs the op's shape function on the spot, so later nodes can ask for shapes (Shape, Split)."""
+        if not isinstance(op, nn.NNOp):
+            return
+        operand_shapes = [self.shapes.get(v) for v in op.operands]
+        if any(s is None for s in operand_shapes):
+            return
+        try:
+            self.shapes[op.results[0]] = op.infer_shape(operand_shapes)  # type: ignore[arg-type]
+        except nn.ShapeInferenceError as error:
+            self._shape_errors[op.results[0]] = str(error)
 
     # -- helpers used by the op table -------------------------------------
 
@@ -180,6 +347,7 @@ class GraphImporter:
         assert self.builder is not None and self.node is not None
         op.location = NameLoc(StringAttr(self.node_name), NoneAttr())
         self.builder.insert(op)
+        self._record_shape(op)
         return op.results[0]
 
     def value(self, name: str) -> SSAValue:

@@ -1,0 +1,109 @@
+"""The nine real architectures the onnx wheel ships (onnx/backend/test/data/light),
+fused and unfused.
+
+Two checks per model and fusion setting:
+
+- The ONNX backend test harness (`onnx.backend.test.BackendTest` over
+  `compiler.backend`): it feeds the model's dummy input and compares with the
+  output file shipped beside it. Those models generate every weight with
+  ConstantOfShape (one value per tensor), so their outputs are nearly uniform:
+  the check proves the models import and run, but it is weak on numerics.
+- Against onnxruntime with *random* weights: every ConstantOfShape weight is
+  replaced by a seeded random initializer around its original value, and the
+  input is random; rtol 1e-3, atol 1e-4.
+
+These are the slowest tests of the suite (the conv loops are naive, issue 6);
+they run in CI regardless.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnx.backend.test
+import pytest
+from onnx import numpy_helper
+
+from onnx_helpers import assert_matches_onnxruntime, random_inputs
+
+import compiler.backend as backend
+
+LIGHT_DIR = Path(onnx.__file__).parent / "backend" / "test" / "data" / "light"
+MODELS = [
+    "bvlc_alexnet",
+    "densenet121",
+    "inception_v1",
+    "inception_v2",
+    "resnet50",
+    "shufflenet",
+    "squeezenet",
+    "vgg19",
+    "zfnet512",
+]
+
+# BackendTest writes its dummy inputs under $ONNX_HOME/models/light; keep them out of the user's home.
+_onnx_home = tempfile.TemporaryDirectory(prefix="opt-fuse-onnx-home-")
+os.environ.setdefault("ONNX_HOME", _onnx_home.name)
+
+
+class UnfusedBackend(backend.OptFuseBackend):
+    """The same backend with fusion off: the baseline every fused result must agree with."""
+
+    @classmethod
+    def prepare(cls, model, device="CPU", **kwargs):  # type: ignore[override]
+        return super().prepare(model, device, fuse=False, **kwargs)
+
+
+def _backend_test_cases(backend_class: type, suffix: str) -> dict[str, type]:
+    suite = onnx.backend.test.BackendTest(backend_class, __name__)
+    suite.include(r"^test_(" + "|".join(MODELS) + r")_cpu$")
+    return {f"OnnxBackendRealModelTest{suffix}": suite.test_cases["OnnxBackendRealModelTest"]}
+
+
+# unittest classes, one per harness; pytest collects their test_<model>_cpu methods.
+globals().update(_backend_test_cases(backend.OptFuseBackend, "Fused"))
+globals().update(_backend_test_cases(UnfusedBackend, "Unfused"))
+
+
+def with_random_weights(model: onnx.ModelProto, seed: int = 0) -> onnx.ModelProto:
+    """The model with each ConstantOfShape weight replaced by random values around the original.
+
+    Values are drawn uniformly in [-v, 3v] for an original value v (same mean,
+    both signs), except BatchNormalization variances, drawn in [0.5v, 1.5v] so
+    they stay positive."""
+    rng = np.random.default_rng(seed)
+    variances = {n.input[4] for n in model.graph.node if n.op_type == "BatchNormalization"}
+    shapes = {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
+    randomized = onnx.ModelProto()
+    randomized.CopyFrom(model)
+    del randomized.graph.node[:]
+    for node in model.graph.node:
+        if node.op_type != "ConstantOfShape":
+            randomized.graph.node.append(node)
+            continue
+        shape = [int(d) for d in shapes[node.input[0]]]
+        value = float(numpy_helper.to_array(node.attribute[0].t).reshape(-1)[0])
+        low, high = (0.5 * value, 1.5 * value) if node.output[0] in variances else (-value, 3 * value)
+        weights = rng.uniform(low, high, size=shape).astype(np.float32)
+        randomized.graph.initializer.append(numpy_helper.from_array(weights, node.output[0]))
+    return randomized
+
+
+@pytest.mark.parametrize("fuse", [True, False], ids=["fused", "unfused"])
+@pytest.mark.parametrize("name", MODELS)
+def test_light_model_with_random_weights_matches_onnxruntime(name: str, fuse: bool) -> None:
+    model = with_random_weights(onnx.load(LIGHT_DIR / f"light_{name}.onnx"))
+    assert_matches_onnxruntime(model, random_inputs(model, seed=1), rtol=1e-3, atol=1e-4, fuse=fuse)
+
+
+def test_random_weights_differ_from_the_shipped_constants() -> None:
+    """The randomized model must not be the degenerate one (a test that cannot fail is no test)."""
+    model = onnx.load(LIGHT_DIR / "light_squeezenet.onnx")
+    randomized = with_random_weights(model)
+    weights = [numpy_helper.to_array(t) for t in randomized.graph.initializer if t.data_type == onnx.TensorProto.FLOAT]
+    assert sum(w.size > 1 and float(w.std()) > 0 for w in weights) >= 10
+    assert not any(n.op_type == "ConstantOfShape" for n in randomized.graph.node)
