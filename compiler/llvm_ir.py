@@ -767,7 +767,8 @@ class FunctionEmitter:
         attrs.append("nocapture")
         if index not in self.info.written:
             attrs.append("readonly")
-        attrs.append(f"dereferenceable({buffer.nbytes})")
+        if buffer.nbytes:  # LLVM rejects dereferenceable(0): an empty tensor is never read
+            attrs.append(f"dereferenceable({buffer.nbytes})")
         return " ".join(attrs)
 
     def emit_ops(self, block: Block, stop_at: Operation | None = None) -> None:

@@ -59,7 +59,7 @@ MIN_OPSET, MAX_OPSET = 7, 21
 """Opset 7 dropped the legacy `broadcast`/`axis` attributes of the binary ops; older forms of
 Clip, Pad, Softmax and the reductions are read directly. Older models are upgraded to opset 7
 with onnx.version_converter. Newer models (up to the installed onnx's opset) are accepted
-when every op they use reads as it did at MAX_OPSET (`_changed_since_max_opset`)."""
+when every op they use reads as it did at MAX_OPSET (`changed_since_max_opset`)."""
 
 NEWEST_OPSET = onnx.defs.onnx_opset_version()
 
@@ -198,7 +198,7 @@ def _check_supported(graph: onnx.GraphProto, opset: int) -> None:
             continue
         elif node.op_type not in IMPORTERS:
             reason = "supported only on compile-time constants" if node.op_type in compile_time_only_ops() else ""
-        elif changed := _changed_since_max_opset(node.op_type, opset):
+        elif changed := changed_since_max_opset(node.op_type, opset):
             reason = changed
         else:
             continue
@@ -207,7 +207,7 @@ def _check_supported(graph: onnx.GraphProto, opset: int) -> None:
         raise ModelImportError(f"{len(unsupported)} unsupported op(s) at opset {opset}: " + ", ".join(unsupported))
 
 
-def _changed_since_max_opset(op_type: str, opset: int) -> str:
+def changed_since_max_opset(op_type: str, opset: int) -> str:
     """Why an op version newer than MAX_OPSET cannot be read like the MAX_OPSET one ('' if it can).
 
     Most versions after opset 21 only add element types; their attributes, inputs

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up, then run the whole test suite: pytest (unit tests, numerics against onnxruntime,
-# tool behaviour) and the lit/FileCheck suite in lit_tests/ (run by tests/test_lit.py).
+# the nine onnx light models, the ONNX node conformance suite, tool behaviour) and the
+# lit/FileCheck suite in lit_tests/ (run by tests/test_lit.py), on every core (pytest-xdist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .venv/bin/python -m pytest "$@"
+exec .venv/bin/python -m pytest -n auto "$@"
