@@ -3,8 +3,15 @@
 `@onnx_op("Name", ...)` registers a function; `GraphImporter` (onnx_importer.py)
 calls it with the node, after every input has been resolved. An importer reads
 attributes with `attrs(node)`, data inputs with `g.value(name)`, compile-time
-inputs (shapes, pads, axes) with `g.ints_input` / `g.float_input`, and returns
-the SSA values of the node's outputs in order.
+inputs (shapes, pads, axes) with `g.ints_input` / `g.float_input`, an input's
+shape where the nn ops it emits depend on it (Split, Gather, Resize, the
+normalizations) with `g.static_shape(name)`, and returns the SSA values of the
+node's outputs in order.
+
+An ONNX op that existing nn ops express exactly is decomposed here (Mean,
+LayerNormalization, InstanceNormalization, ReduceL1/L2/SumSquare/LogSum, Split
+into slices, Resize and Upsample into gathers, DepthToSpace/SpaceToDepth into
+reshape-transpose-reshape); the fusion pass joins the pieces again.
 """
 
 from __future__ import annotations
@@ -58,6 +65,24 @@ UNARY: dict[str, type[nn.UnaryOp]] = {
     "Log": nn.LogOp,
     "Sqrt": nn.SqrtOp,
     "Erf": nn.ErfOp,
+    "Abs": nn.AbsOp,
+    "Reciprocal": nn.ReciprocalOp,
+    "Floor": nn.FloorOp,
+    "Ceil": nn.CeilOp,
+    "Sign": nn.SignOp,
+    "Softplus": nn.SoftplusOp,
+    "Softsign": nn.SoftsignOp,
+    "Mish": nn.MishOp,
+    "HardSwish": nn.HardSwishOp,
+}
+PARAMETRIC: dict[str, tuple[type[nn.ParametricUnaryOp], dict[str, float]]] = {
+    # op -> (nn op, its float attributes with their ONNX defaults)
+    "LeakyRelu": (nn.LeakyReluOp, {"alpha": 0.01}),
+    "ThresholdedRelu": (nn.ThresholdedReluOp, {"alpha": 1.0}),
+    "Elu": (nn.EluOp, {"alpha": 1.0}),
+    "Celu": (nn.CeluOp, {"alpha": 1.0}),
+    "Selu": (nn.SeluOp, {"alpha": 1.67326319217681884765625, "gamma": 1.05070102214813232421875}),
+    "HardSigmoid": (nn.HardSigmoidOp, {"alpha": 0.2, "beta": 0.5}),
 }
 BINARY: dict[str, type[nn.BinaryOp]] = {
     "Add": nn.AddOp,
@@ -68,12 +93,29 @@ BINARY: dict[str, type[nn.BinaryOp]] = {
     "Max": nn.MaxOp,
     "Min": nn.MinOp,
     "Sum": nn.AddOp,
+    "PRelu": nn.PReluOp,
 }
 
 
 @onnx_op(*UNARY)
 def _unary(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     return [g.emit(UNARY[node.op_type](g.value(node.input[0])))]
+
+
+@onnx_op(*PARAMETRIC)
+def _parametric_unary(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    op_class, defaults = PARAMETRIC[node.op_type]
+    a = attrs(node)
+    parameters = {name: float(a.get(name, default)) for name, default in defaults.items()}  # type: ignore[arg-type]
+    return [g.emit(op_class(g.value(node.input[0]), **parameters))]
+
+
+@onnx_op("Gelu")
+def _gelu(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    approximate = _as_str(attrs(node).get("approximate"), "none")
+    if approximate not in ("none", "tanh"):
+        g.fail(f"approximate '{approximate}' is not supported (none or tanh)")
+    return [g.emit(nn.GeluOp(g.value(node.input[0]), tanh=approximate == "tanh"))]
 
 
 @onnx_op(*BINARY)
@@ -86,6 +128,43 @@ def _binary(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     for operand in operands[1:]:
         result = g.emit(BINARY[node.op_type](result, operand))
     return [result]
+
+
+@onnx_op("Mean")
+def _mean(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """The sum of the inputs (broadcast together) divided by their count."""
+    operands = [g.value(name) for name in node.input]
+    total = operands[0]
+    for operand in operands[1:]:
+        total = g.emit(nn.AddOp(total, operand))
+    return [g.emit(nn.DivOp(total, _scalar(g, len(operands))))] if len(operands) > 1 else [total]
+
+
+def _scalar(g: GraphImporter, value: float) -> SSAValue:
+    """A float32 scalar constant: a splat, folded into the code that reads it."""
+    return g.emit(nn.ConstantOp.from_array(np.float32(value)))
+
+
+def _required(g: GraphImporter, node: onnx.NodeProto, name: str) -> object:
+    value = attrs(node).get(name)
+    if value is None:
+        g.fail(f"the attribute '{name}' is required")
+    return value
+
+
+@onnx_op("Cast", "CastLike")
+def _cast(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """float32 to float32, the only cast left at run time, is the identity (casts of constants,
+    e.g. in shape computations, are evaluated at import)."""
+    if node.op_type == "Cast":
+        to = int(_required(g, node, "to"))  # type: ignore[call-overload]
+    else:
+        target = g.constant_array(node.input[1])
+        to = onnx.helper.np_dtype_to_tensor_dtype(target.dtype) if target is not None else onnx.TensorProto.FLOAT
+    if to != onnx.TensorProto.FLOAT:
+        name = onnx.TensorProto.DataType.Name(to) if to in onnx.TensorProto.DataType.values() else str(to)
+        g.fail(f"a cast to {name} at run time is not supported (tensors computed at run time are float32)")
+    return [g.value(node.input[0])]
 
 
 @onnx_op("Identity", "Dropout")
@@ -139,8 +218,7 @@ def _window_attrs(g: GraphImporter, node: onnx.NodeProto, spatial_dims: int) -> 
 @onnx_op("Conv")
 def _conv(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     a = attrs(node)
-    weight = g.constant_array(node.input[1])
-    kernel = a.get("kernel_shape") or (weight.shape[2:] if weight is not None else (0, 0))
+    kernel = a.get("kernel_shape") or g.static_shape(node.input[1])[2:]
     window = _window_attrs(g, node, len(kernel))  # type: ignore[arg-type]
     conv = nn.Conv2dOp(
         g.value(node.input[0]), g.value(node.input[1]), g.input(node, 2), groups=int(a.get("group", 1)), **window  # type: ignore[arg-type]
@@ -160,9 +238,18 @@ def _pool(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     return [g.emit(nn.AvgPool2dOp(x, kernel, ceil_mode=ceil_mode, count_include_pad=include_pad, **window))]  # type: ignore[arg-type]
 
 
-@onnx_op("GlobalAveragePool")
-def _global_avg_pool(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
-    return [g.emit(nn.GlobalAvgPoolOp(g.value(node.input[0])))]
+@onnx_op("GlobalAveragePool", "GlobalMaxPool")
+def _global_pool(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    op_class = nn.GlobalAvgPoolOp if node.op_type == "GlobalAveragePool" else nn.GlobalMaxPoolOp
+    return [g.emit(op_class(g.value(node.input[0])))]
+
+
+@onnx_op("LRN")
+def _lrn(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    a = attrs(node)
+    size = int(_required(g, node, "size"))  # type: ignore[call-overload]
+    alpha, beta, bias = (float(a.get(k, default)) for k, default in (("alpha", 1e-4), ("beta", 0.75), ("bias", 1.0)))  # type: ignore[arg-type]
+    return [g.emit(nn.LRNOp(g.value(node.input[0]), size, alpha, beta, bias))]
 
 
 @onnx_op("BatchNormalization")
@@ -174,6 +261,43 @@ def _batch_norm(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
         g.fail("spatial=0 (per-element statistics, opset 7-8) is not supported")
     operands = [g.value(name) for name in node.input[:5]]
     return [g.emit(nn.BatchNormOp(operands, float(a.get("epsilon", 1e-5))))]  # type: ignore[arg-type]
+
+
+def _normalize(g: GraphImporter, x: SSAValue, axes: list[int], epsilon: float) -> SSAValue:
+    """(x - mean) / sqrt(variance + epsilon) over `axes`, as reductions and elementwise ops that fuse again."""
+    mean = g.emit(nn.ReduceMeanOp(x, axes, keepdims=True))
+    centered = g.emit(nn.SubOp(x, mean))
+    variance = g.emit(nn.ReduceMeanOp(g.emit(nn.MulOp(centered, centered)), axes, keepdims=True))
+    deviation = g.emit(nn.SqrtOp(g.emit(nn.AddOp(variance, _scalar(g, epsilon)))))
+    return g.emit(nn.DivOp(centered, deviation))
+
+
+@onnx_op("LayerNormalization")
+def _layer_norm(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """Normalizes over `axis` and every axis after it, then scales (and shifts) elementwise."""
+    a = attrs(node)
+    if used := [name for name in node.output[1:] if name in g.used]:
+        g.fail(f"only the output Y is supported, not the Mean and InvStdDev outputs (used: {used})")
+    rank = len(g.static_shape(node.input[0]))
+    axis = int(a.get("axis", -1))  # type: ignore[call-overload]
+    if not -rank <= axis < rank:
+        g.fail(f"axis {axis} is out of range for rank {rank}")
+    normalized = _normalize(g, g.value(node.input[0]), list(range(axis % rank, rank)), float(a.get("epsilon", 1e-5)))  # type: ignore[arg-type]
+    y = g.emit(nn.MulOp(normalized, g.value(node.input[1])))
+    bias = g.input(node, 2)
+    return [g.emit(nn.AddOp(y, bias)) if bias is not None else y]
+
+
+@onnx_op("InstanceNormalization")
+def _instance_norm(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """Normalizes each channel of each sample over the spatial axes, then scale[c] * y + bias[c]."""
+    rank = len(g.static_shape(node.input[0]))
+    if rank < 3:
+        g.fail(f"the input must be [N, C, D1, ...] (rank >= 3), got rank {rank}")
+    epsilon = float(attrs(node).get("epsilon", 1e-5))  # type: ignore[arg-type]
+    normalized = _normalize(g, g.value(node.input[0]), list(range(2, rank)), epsilon)
+    scale, bias = (g.emit(nn.ReshapeOp(g.value(name), [-1] + [1] * (rank - 2))) for name in node.input[1:3])
+    return [g.emit(nn.AddOp(g.emit(nn.MulOp(normalized, scale)), bias))]
 
 
 @onnx_op("Pad")
@@ -208,35 +332,291 @@ def _transpose(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     return [g.emit(nn.TransposeOp(g.value(node.input[0]), list(attrs(node).get("perm", []))))]  # type: ignore[call-overload]
 
 
+@onnx_op("Squeeze", "Unsqueeze")
+def _squeeze(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """axes: an attribute before opset 13, an input from 13 (optional for Squeeze: all size-1 axes)."""
+    axes = g.ints_input(node, 1) if g.opset >= 13 else attrs(node).get("axes")
+    x = g.value(node.input[0])
+    if node.op_type == "Squeeze":
+        return [g.emit(nn.SqueezeOp(x, list(axes or [])))]  # type: ignore[call-overload]
+    if axes is None:
+        g.fail("the axes are required")
+    return [g.emit(nn.UnsqueezeOp(x, list(axes)))]  # type: ignore[call-overload]
+
+
+@onnx_op("Slice")
+def _slice(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """starts, ends, axes: attributes before opset 10, inputs (with steps) from 10."""
+    if g.opset < 10:
+        a = attrs(node)
+        starts, ends, axes, steps = a.get("starts"), a.get("ends"), a.get("axes"), None
+    else:
+        starts, ends, axes, steps = (g.ints_input(node, position) for position in range(1, 5))
+    if starts is None or ends is None:
+        g.fail("starts and ends are required")
+    axes = list(axes) if axes is not None else list(range(len(starts)))  # type: ignore[arg-type, call-overload]
+    steps = list(steps) if steps is not None else [1] * len(starts)  # type: ignore[arg-type]
+    if not len(starts) == len(ends) == len(axes) == len(steps):  # type: ignore[arg-type]
+        g.fail(f"starts, ends, axes and steps differ in length ({len(starts)}, {len(ends)}, {len(axes)}, {len(steps)})")  # type: ignore[arg-type]
+    if 0 in steps:
+        g.fail(f"steps {steps} must not be 0")
+    return [g.emit(nn.SliceOp(g.value(node.input[0]), list(starts), list(ends), axes, steps))]  # type: ignore[call-overload]
+
+
+def _axis(g: GraphImporter, axis: int, shape: nn.Shape) -> int:
+    if not -len(shape) <= axis < len(shape):
+        g.fail(f"axis {axis} is out of range for rank {len(shape)}")
+    return axis % len(shape)
+
+
+@onnx_op("Split")
+def _split(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """One nn.slice per output. Without sizes the parts are equal, except (from opset 18,
+    `num_outputs`) a smaller last one."""
+    a = attrs(node)
+    shape = g.static_shape(node.input[0])
+    axis = _axis(g, int(a.get("axis", 0)), shape)  # type: ignore[call-overload]
+    sizes = (g.ints_input(node, 1) if g.opset >= 13 else a.get("split")) or None  # empty: not given
+    parts = int(a.get("num_outputs", len(node.output)))  # type: ignore[call-overload]
+    if "num_outputs" in a and (sizes is not None or parts != len(node.output)):
+        g.fail(f"num_outputs={parts} needs {parts} outputs and no split sizes")
+    dim = shape[axis]
+    if sizes is None:
+        if g.opset < 18 and dim % parts:
+            g.fail(f"axis {axis} of size {dim} does not split into {parts} equal parts")
+        chunk = -(-dim // parts)
+        sizes = [max(0, min(chunk, dim - part * chunk)) for part in range(parts)]
+    sizes = list(sizes)  # type: ignore[call-overload]
+    if len(sizes) != len(node.output) or sum(sizes) != dim or min(sizes) < 0:
+        g.fail(f"split sizes {sizes} do not divide axis {axis} of size {dim} into {len(node.output)} outputs")
+    x, starts = g.value(node.input[0]), np.cumsum([0, *sizes[:-1]])
+    return [g.emit(nn.SliceOp(x, [int(start)], [int(start) + size], [axis], [1])) for start, size in zip(starts, sizes)]
+
+
+def _gather(g: GraphImporter, x: SSAValue, indices: np.ndarray, axis: int) -> SSAValue:
+    return g.emit(nn.GatherOp(x, g.emit(nn.ConstantOp.from_array(indices.astype(np.float32))), axis))
+
+
+@onnx_op("Gather")
+def _gather_node(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """Gather with constant indices (any rank); negative ones count from the end of the axis."""
+    indices = g.constant_array(node.input[1])
+    if indices is None or indices.dtype.kind not in "iu":
+        g.fail(f"the indices '{node.input[1]}' must be a constant integer tensor")
+    shape = g.static_shape(node.input[0])
+    axis = _axis(g, int(attrs(node).get("axis", 0)), shape)  # type: ignore[call-overload]
+    size = shape[axis]
+    if (outside := indices[(indices < -size) | (indices >= size)]).size:
+        g.fail(f"index {int(outside.reshape(-1)[0])} is out of range for axis {axis} of size {size}")
+    if size > 1 << 24:
+        g.fail(f"axis {axis} has {size} elements; gather supports at most 2^24")
+    return [_gather(g, g.value(node.input[0]), np.where(indices < 0, indices + size, indices), axis)]
+
+
+@onnx_op("Expand", "Tile")
+def _expand(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """The target shape (Expand) or the repeats (Tile) must be known at compile time."""
+    values = g.ints_input(node, 1)
+    if values is None:
+        g.fail("the second input is required")
+    x = g.value(node.input[0])
+    return [g.emit(nn.ExpandOp(x, values) if node.op_type == "Expand" else nn.TileOp(x, values))]
+
+
+COORDINATE_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "tf_half_pixel_for_nn", "align_corners", "asymmetric")
+NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
+
+
+def _floats_input(g: GraphImporter, node: onnx.NodeProto, position: int) -> list[float] | None:
+    """A float tensor input known at compile time (Resize's scales); None when absent or empty."""
+    if position >= len(node.input) or not node.input[position]:
+        return None
+    array = g.constant_array(node.input[position])
+    if array is None:
+        g.fail(f"input '{node.input[position]}' must be a constant (initializer or Constant node)")
+    return [float(v) for v in array.reshape(-1)] or None
+
+
+def _source_coordinates(out_size: int, in_size: int, scale: np.float32, mode: str) -> np.ndarray:
+    """The input coordinate of each output position, computed in float32 (float64 where it does) as onnxruntime does."""
+    f = np.float32
+    x = np.arange(out_size, dtype=f)
+    if mode == "asymmetric":
+        return x / scale
+    if mode == "tf_half_pixel_for_nn":
+        return (x + f(0.5)) / scale
+    if mode == "align_corners" or (mode == "pytorch_half_pixel" and out_size == 1):
+        return x * f(in_size - 1) / f(out_size - 1) if out_size > 1 else np.zeros(out_size, f)
+    if mode == "half_pixel_symmetric":
+        offset = f(in_size) / f(2) * (f(1) - f(out_size) / (scale * f(in_size)))
+        return (offset + (x.astype(np.float64) + 0.5) / scale - 0.5).astype(f)
+    return (x + f(0.5)) / scale - f(0.5)
+
+
+def _nearest_indices(x: np.ndarray, mode: str, downsampling: bool) -> np.ndarray:
+    """Rounds coordinates to input positions; "simple" is the rule of Resize-10 and Upsample."""
+    wide = x.astype(np.float64)
+    if mode == "simple":
+        return np.ceil(wide) if downsampling else np.trunc(wide)
+    if mode in ("floor", "ceil"):
+        return np.floor(wide) if mode == "floor" else np.ceil(wide)
+    rounded = np.sign(wide) * np.floor(np.abs(wide) + 0.5)  # C's round: halfway goes away from zero
+    if mode == "round_prefer_ceil":
+        return rounded
+    return np.where(x == np.trunc(x) + np.float32(0.5), np.floor(wide), rounded)
+
+
+def _resize_settings(g: GraphImporter, node: onnx.NodeProto, rank: int) -> tuple[list[float] | None, list[int] | None, list[int], str, str, str]:
+    """(scales, sizes, the axes they are for, coordinate mode, nearest mode, aspect ratio policy), per opset."""
+    a = attrs(node)
+    if node.op_type == "Upsample" or g.opset < 11:
+        scales = list(a.get("scales", [])) if g.opset < 9 else _floats_input(g, node, 1)  # type: ignore[call-overload]
+        if node.op_type == "Upsample" and scales and min(scales) < 1:
+            g.fail(f"scales {scales} must be >= 1")
+        return scales or None, None, list(range(rank)), "asymmetric", "simple", "stretch"
+    coordinates = _as_str(a.get("coordinate_transformation_mode"), "half_pixel")
+    nearest = _as_str(a.get("nearest_mode"), "round_prefer_floor")
+    policy = _as_str(a.get("keep_aspect_ratio_policy"), "stretch")
+    if coordinates not in COORDINATE_MODES:
+        g.fail(f"coordinate_transformation_mode '{coordinates}' is not supported (supported: {', '.join(COORDINATE_MODES)})")
+    if nearest not in NEAREST_MODES:
+        g.fail(f"nearest_mode '{nearest}' is not supported (supported: {', '.join(NEAREST_MODES)})")
+    if policy not in ("stretch", "not_larger", "not_smaller"):
+        g.fail(f"keep_aspect_ratio_policy '{policy}' is not supported")
+    for name in ("antialias", "exclude_outside"):
+        if int(a.get(name, 0)):  # type: ignore[call-overload]
+            g.fail(f"{name}=1 is not supported")
+    axes = [_axis(g, int(axis), (0,) * rank) for axis in a.get("axes", range(rank))]  # type: ignore[union-attr]
+    return _floats_input(g, node, 2), g.ints_input(node, 3) or None, axes, coordinates, nearest, policy
+
+
+def _interpolate(g: GraphImporter, x: SSAValue, coordinates: np.ndarray, in_size: int, axis: int, rank: int) -> SSAValue:
+    """Linear interpolation along one axis: x[low] * (1 - d) + x[high] * d, both weights from onnxruntime's formulas."""
+    f = np.float32
+    clamped = np.clip(coordinates, f(0), f(in_size - 1))
+    low = np.minimum(clamped.astype(np.int64), in_size - 1)
+    high = np.minimum(low + 1, in_size - 1)
+    to_low, to_high = np.abs(clamped - low.astype(f)), np.abs(clamped - high.astype(f))
+    to_low[low == high] = to_high[low == high] = f(0.5)
+    along = (-1,) + (1,) * (rank - 1 - axis)  # the weights broadcast along `axis`
+    terms = [
+        g.emit(nn.MulOp(_gather(g, x, indices, axis), g.emit(nn.ConstantOp.from_array(weight.reshape(along)))))
+        for indices, weight in ((low, to_high), (high, to_low))
+    ]
+    return g.emit(nn.AddOp(*terms))
+
+
+@onnx_op("Resize", "Upsample")
+def _resize(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """Nearest and linear resizing, one resized axis at a time: nearest is an nn.gather whose indices
+    are computed here, linear two gathers weighted and added. Coordinates are computed in float32
+    as onnxruntime computes them: the output size, each position's source coordinate, then the
+    nearest mode's rounding (clamped into the input) or the two neighbours and their weights."""
+    mode = _as_str(attrs(node).get("mode"), "nearest")
+    if mode not in ("nearest", "linear"):
+        g.fail(f"mode '{mode}' is not supported (only 'nearest' and 'linear')")
+    in_shape = g.static_shape(node.input[0])
+    scales, sizes, axes, coordinates, nearest, policy = _resize_settings(g, node, len(in_shape))
+    if (scales is None) == (sizes is None) or len(scales or sizes or []) != len(axes):
+        g.fail(f"needs either scales or sizes, one per resized axis ({len(axes)})")
+    f = np.float32
+    if sizes is not None:
+        factors = {axis: f(size) / f(in_shape[axis]) if in_shape[axis] else f(1) for axis, size in zip(axes, sizes)}
+        if policy != "stretch":
+            common = (min if policy == "not_larger" else max)(factors.values())
+            factors = {axis: common for axis in axes}
+            sizes = [int(np.sign(v) * np.floor(abs(v) + 0.5)) for v in (float(common * f(in_shape[axis])) for axis in axes)]
+    else:
+        factors = {axis: f(scale) for axis, scale in zip(axes, scales)}  # type: ignore[arg-type]
+        sizes = [int(factors[axis] * f(in_shape[axis])) for axis in axes]
+    if min(factors.values()) <= 0:
+        g.fail(f"scales {[float(v) for v in factors.values()]} must be positive")
+    result = g.value(node.input[0])
+    for axis, size in zip(axes, sizes):
+        scale, in_size = factors[axis], in_shape[axis]
+        if scale == 1:
+            continue  # onnxruntime maps position i to i, whatever the coordinate mode
+        positions = _source_coordinates(size, in_size, scale, coordinates)
+        if mode == "linear":
+            result = _interpolate(g, result, positions, in_size, axis, len(in_shape))
+            continue
+        indices = np.clip(_nearest_indices(positions, nearest, scale < 1), 0, in_size - 1).astype(np.int64)
+        if size != in_size or (indices != np.arange(size)).any():
+            result = _gather(g, result, indices, axis)
+    return [result]
+
+
+@onnx_op("DepthToSpace", "SpaceToDepth")
+def _depth_to_space(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """The reshape, transpose, reshape by which the ONNX spec defines them (modes DCR and CRD)."""
+    block = int(_required(g, node, "blocksize"))  # type: ignore[call-overload]
+    shape = g.static_shape(node.input[0])
+    if len(shape) != 4 or block < 1:
+        g.fail(f"needs a 4-D NCHW input and a positive blocksize, got {list(shape)} and {block}")
+    n, c, h, w = shape
+    if node.op_type == "DepthToSpace":
+        if c % (block * block):
+            g.fail(f"{c} channels do not divide by blocksize^2 = {block * block}")
+        if _as_str(attrs(node).get("mode"), "DCR") == "CRD":
+            split, perm = [n, c // block**2, block, block, h, w], [0, 1, 4, 2, 5, 3]
+        else:
+            split, perm = [n, block, block, c // block**2, h, w], [0, 3, 4, 1, 5, 2]
+        result = [n, c // block**2, h * block, w * block]
+    else:
+        if h % block or w % block:
+            g.fail(f"spatial size {h}x{w} does not divide by blocksize {block}")
+        split, perm, result = [n, c, h // block, block, w // block, block], [0, 3, 5, 1, 2, 4], [n, c * block**2, h // block, w // block]
+    blocks = g.emit(nn.TransposeOp(g.emit(nn.ReshapeOp(g.value(node.input[0]), split)), perm))
+    return [g.emit(nn.ReshapeOp(blocks, result))]
+
+
 @onnx_op("Concat")
 def _concat(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     return [g.emit(nn.ConcatOp([g.value(n) for n in node.input], int(attrs(node)["axis"])))]  # type: ignore[call-overload]
 
 
-@onnx_op("Softmax")
+@onnx_op("Softmax", "LogSoftmax")
 def _softmax(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     legacy = g.opset < 13
     axis = int(attrs(node).get("axis", 1 if legacy else -1))  # type: ignore[call-overload]
-    return [g.emit(nn.SoftmaxOp(g.value(node.input[0]), axis, to_last_axis=legacy))]
+    op_class = nn.SoftmaxOp if node.op_type == "Softmax" else nn.LogSoftmaxOp
+    return [g.emit(op_class(g.value(node.input[0]), axis, to_last_axis=legacy))]
 
 
-REDUCTIONS: dict[str, tuple[type[nn.ReduceSumOp | nn.ReduceMeanOp | nn.ReduceMaxOp], int]] = {
-    # op -> (nn op, first opset where axes is an input)
-    "ReduceSum": (nn.ReduceSumOp, 13),
-    "ReduceMean": (nn.ReduceMeanOp, 18),
-    "ReduceMax": (nn.ReduceMaxOp, 18),
+Elementwise = Callable[[SSAValue], nn.NNOp]
+
+
+def _square(x: SSAValue) -> nn.NNOp:
+    return nn.MulOp(x, x)
+
+
+REDUCTIONS: dict[str, tuple[Callable[..., nn.NNOp], Elementwise | None, Elementwise | None, int]] = {
+    # op -> (nn reduction, elementwise op before it, elementwise op after it, first opset where axes is an input);
+    # with noop_with_empty_axes and no axes only the elementwise ops remain (as in onnxruntime)
+    "ReduceSum": (nn.ReduceSumOp, None, None, 13),
+    "ReduceMean": (nn.ReduceMeanOp, None, None, 18),
+    "ReduceMax": (nn.ReduceMaxOp, None, None, 18),
+    "ReduceMin": (nn.ReduceMinOp, None, None, 18),
+    "ReduceProd": (nn.ReduceProdOp, None, None, 18),
+    "ReduceLogSumExp": (nn.ReduceLogSumExpOp, None, None, 18),
+    "ReduceL1": (nn.ReduceSumOp, nn.AbsOp, None, 18),
+    "ReduceL2": (nn.ReduceSumOp, _square, nn.SqrtOp, 18),
+    "ReduceSumSquare": (nn.ReduceSumOp, _square, None, 18),
+    "ReduceLogSum": (nn.ReduceSumOp, None, nn.LogOp, 18),
 }
 
 
 @onnx_op(*REDUCTIONS)
 def _reduce(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     a = attrs(node)
-    op_class, axes_input_opset = REDUCTIONS[node.op_type]
+    op_class, before, after, axes_input_opset = REDUCTIONS[node.op_type]
     axes = g.ints_input(node, 1) if g.opset >= axes_input_opset else list(a.get("axes", []))  # type: ignore[call-overload]
-    x = g.value(node.input[0])
-    if not axes and int(a.get("noop_with_empty_axes", 0)):  # type: ignore[call-overload]
-        return [x]
-    return [g.emit(op_class(x, axes or [], keepdims=bool(a.get("keepdims", 1))))]
+    y = g.value(node.input[0])
+    if before is not None:
+        y = g.emit(before(y))
+    if axes or not int(a.get("noop_with_empty_axes", 0)):  # type: ignore[call-overload]
+        y = g.emit(op_class(y, axes or [], keepdims=bool(a.get("keepdims", 1))))
+    return [g.emit(after(y)) if after is not None else y]
 
 
 @onnx_op("Constant")

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from math import prod
+from math import pi, prod
 from typing import ClassVar
 
 import numpy as np
@@ -314,6 +314,206 @@ class ClipOp(UnaryOp):
 
 
 @irdl_op_definition
+class AbsOp(UnaryOp):
+    name = "nn.abs"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.abs()
+
+
+@irdl_op_definition
+class ReciprocalOp(UnaryOp):
+    name = "nn.reciprocal"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return 1.0 / x
+
+
+@irdl_op_definition
+class FloorOp(UnaryOp):
+    name = "nn.floor"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.floor()
+
+
+@irdl_op_definition
+class CeilOp(UnaryOp):
+    name = "nn.ceil"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x.ceil()
+
+
+@irdl_op_definition
+class SignOp(UnaryOp):
+    """1 for x > 0, -1 for x < 0, x itself for zeros and NaN."""
+
+    name = "nn.sign"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return (x > 0.0).select(x.kb.const(1.0), (x < 0.0).select(x.kb.const(-1.0), x))
+
+
+def softplus(x: Scalar) -> Scalar:
+    """log(1 + exp(x)) without overflow: max(x, 0) + log1p(exp(-|x|))."""
+    return x.max(0.0) + (-x.abs()).exp().log1p()
+
+
+@irdl_op_definition
+class SoftplusOp(UnaryOp):
+    name = "nn.softplus"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return softplus(x)
+
+
+@irdl_op_definition
+class SoftsignOp(UnaryOp):
+    """x / (1 + |x|)"""
+
+    name = "nn.softsign"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x / (1.0 + x.abs())
+
+
+@irdl_op_definition
+class MishOp(UnaryOp):
+    """x * tanh(softplus(x))"""
+
+    name = "nn.mish"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x * softplus(x).tanh()
+
+
+@irdl_op_definition
+class HardSwishOp(UnaryOp):
+    """x * max(0, min(1, x / 6 + 1/2))"""
+
+    name = "nn.hard_swish"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return x * (x * (1.0 / 6.0) + 0.5).min(1.0).max(0.0)
+
+
+@irdl_op_definition
+class GeluOp(UnaryOp):
+    """x/2 * (1 + erf(x / sqrt(2))); with `tanh`, x/2 * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))).
+
+        %y = nn.gelu %x tanh : (tensor<4xf32>) -> tensor<4xf32>
+    """
+
+    name = "nn.gelu"
+    tanh = opt_prop_def(UnitAttr)
+    assembly_format = "$input (`tanh` $tanh^)? attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue | Operation, tanh: bool = False, result_type: Attribute = UNRANKED_F32):
+        properties = {"tanh": UnitAttr()} if tanh else {}
+        IRDLOperation.__init__(self, operands=[input], result_types=[result_type], properties=properties)
+
+    def scalar(self, x: Scalar) -> Scalar:
+        if self.tanh is not None:
+            inner = (x + x * x * x * 0.044715) * (2.0 / pi) ** 0.5
+            return 0.5 * x * (1.0 + inner.tanh())
+        return 0.5 * x * (1.0 + (x * 0.5**0.5).erf())
+
+
+class ParametricUnaryOp(UnaryOp):
+    """A unary op with float parameters, one property each (declared by the subclass, printed by name)."""
+
+    def __init__(self, input: SSAValue | Operation, result_type: Attribute = UNRANKED_F32, **parameters: float):
+        properties = {k: FloatAttr(v, f32) for k, v in parameters.items()}
+        IRDLOperation.__init__(self, operands=[input], result_types=[result_type], properties=properties)
+
+    def parameter(self, name: str) -> float:
+        return getattr(self, name).value.data
+
+
+_ALPHA_FORMAT = "$input `alpha` $alpha attr-dict `:` functional-type(operands, results)"
+
+
+@irdl_op_definition
+class LeakyReluOp(ParametricUnaryOp):
+    """x for x >= 0, alpha * x below.
+
+        %y = nn.leaky_relu %x alpha 1.000000e-02 : (tensor<4xf32>) -> tensor<4xf32>
+    """
+
+    name = "nn.leaky_relu"
+    alpha = prop_def(FloatAttr[Float32Type])
+    assembly_format = _ALPHA_FORMAT
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return (x >= 0.0).select(x, x * self.parameter("alpha"))
+
+
+@irdl_op_definition
+class ThresholdedReluOp(ParametricUnaryOp):
+    """x for x > alpha, else 0."""
+
+    name = "nn.thresholded_relu"
+    alpha = prop_def(FloatAttr[Float32Type])
+    assembly_format = _ALPHA_FORMAT
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return (x > self.parameter("alpha")).select(x, x.kb.const(0.0))
+
+
+@irdl_op_definition
+class EluOp(ParametricUnaryOp):
+    """x for x >= 0, alpha * (exp(x) - 1) below."""
+
+    name = "nn.elu"
+    alpha = prop_def(FloatAttr[Float32Type])
+    assembly_format = _ALPHA_FORMAT
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return (x >= 0.0).select(x, (x.exp() - 1.0) * self.parameter("alpha"))
+
+
+@irdl_op_definition
+class CeluOp(ParametricUnaryOp):
+    """max(0, x) + min(0, alpha * (exp(x / alpha) - 1))"""
+
+    name = "nn.celu"
+    alpha = prop_def(FloatAttr[Float32Type])
+    assembly_format = _ALPHA_FORMAT
+
+    def scalar(self, x: Scalar) -> Scalar:
+        alpha = self.parameter("alpha")
+        return x.max(0.0) + (alpha * ((x / alpha).exp() - 1.0)).min(0.0)
+
+
+@irdl_op_definition
+class SeluOp(ParametricUnaryOp):
+    """gamma * x for x > 0, gamma * (alpha * exp(x) - alpha) below."""
+
+    name = "nn.selu"
+    alpha = prop_def(FloatAttr[Float32Type])
+    gamma = prop_def(FloatAttr[Float32Type])
+    assembly_format = "$input `alpha` $alpha `gamma` $gamma attr-dict `:` functional-type(operands, results)"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        alpha, gamma = self.parameter("alpha"), self.parameter("gamma")
+        return (x > 0.0).select(x * gamma, (x.exp() * alpha - alpha) * gamma)
+
+
+@irdl_op_definition
+class HardSigmoidOp(ParametricUnaryOp):
+    """max(0, min(1, alpha * x + beta))"""
+
+    name = "nn.hard_sigmoid"
+    alpha = prop_def(FloatAttr[Float32Type])
+    beta = prop_def(FloatAttr[Float32Type])
+    assembly_format = "$input `alpha` $alpha `beta` $beta attr-dict `:` functional-type(operands, results)"
+
+    def scalar(self, x: Scalar) -> Scalar:
+        return (x * self.parameter("alpha") + self.parameter("beta")).min(1.0).max(0.0)
+
+
+@irdl_op_definition
 class AddOp(BinaryOp):
     name = "nn.add"
 
@@ -370,6 +570,16 @@ class PowOp(BinaryOp):
 
 
 @irdl_op_definition
+class PReluOp(BinaryOp):
+    """x for x >= 0, slope * x below; the slope broadcasts to x."""
+
+    name = "nn.prelu"
+
+    def scalar(self, x: Scalar, y: Scalar) -> Scalar:
+        return (x < 0.0).select(x * y, x)
+
+
+@irdl_op_definition
 class BatchNormOp(NNOp):
     """Inference batch normalization over axis 1:
     (x - mean[c]) * scale[c] / sqrt(var[c] + epsilon) + bias[c].
@@ -411,7 +621,7 @@ class BatchNormOp(NNOp):
 
 
 # ===----------------------------------------------------------------------=== #
-# Contractions: matmul, gemm, conv2d
+# Contractions and windows: matmul, gemm, conv2d, pools, lrn
 # ===----------------------------------------------------------------------=== #
 
 
@@ -800,12 +1010,11 @@ class AvgPool2dOp(_PoolOp):
         return total / kb.reduce(list(window.kernel), 0.0, lambda acc, v: acc + v, counted)
 
 
-@irdl_op_definition
-class GlobalAvgPoolOp(NNOp):
-    """Mean over every axis after the first two: [N, C, d...] -> [N, C, 1...]."""
+class _GlobalPoolOp(NNOp):
+    """Reduces every axis after the first two: [N, C, d...] -> [N, C, 1...]."""
 
-    name = "nn.global_avg_pool"
     FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
+    INIT: ClassVar[float]
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
     traits = traits_def(Pure())
@@ -813,6 +1022,12 @@ class GlobalAvgPoolOp(NNOp):
 
     def __init__(self, input: SSAValue, result_type: Attribute = UNRANKED_F32):
         super().__init__(operands=[input], result_types=[result_type])
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        raise NotImplementedError
+
+    def finish(self, total: Scalar, count: int) -> Scalar:
+        return total
 
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
         x = operand_shapes[0]
@@ -822,12 +1037,86 @@ class GlobalAvgPoolOp(NNOp):
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         spatial = (self.operand_shapes() or [])[0][2:]
-        total = kb.reduce(spatial, 0.0, lambda acc, v: acc + v, lambda k: kb.read(self.input, [*index[:2], *k]))
-        return total / float(prod(spatial))
+        total = kb.reduce(spatial, self.INIT, self.combine, lambda k: kb.read(self.input, [*index[:2], *k]))
+        return self.finish(total, prod(spatial))
+
+
+@irdl_op_definition
+class GlobalAvgPoolOp(_GlobalPoolOp):
+    """Mean over the spatial axes (ONNX GlobalAveragePool)."""
+
+    name = "nn.global_avg_pool"
+    INIT: ClassVar[float] = 0.0
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc + x
+
+    def finish(self, total: Scalar, count: int) -> Scalar:
+        return total / float(count)
+
+
+@irdl_op_definition
+class GlobalMaxPoolOp(_GlobalPoolOp):
+    """Maximum over the spatial axes (ONNX GlobalMaxPool)."""
+
+    name = "nn.global_max_pool"
+    INIT: ClassVar[float] = float("-inf")
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc.max(x)
+
+
+@irdl_op_definition
+class LRNOp(NNOp):
+    """Local response normalization across channels (ONNX LRN, AlexNet/GoogLeNet):
+    y = x / (bias + alpha / size * sum of x^2 over channels [c - floor((size-1)/2), c + ceil((size-1)/2)])^beta.
+
+    Like pooling it reduces a window of neighbours for each output, so it has
+    the pools' kind: elementwise consumers become its epilogue.
+
+        %y = nn.lrn %x size 5 alpha 1.000000e-04 beta 7.500000e-01 bias 1.000000e+00 : (...) -> tensor<1x8x4x4xf32>
+    """
+
+    name = "nn.lrn"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.OUT_ELEMENTWISE_FUSABLE
+    input = operand_def(AnyTensor)
+    size = prop_def(IntegerAttr[I64])
+    alpha = prop_def(FloatAttr[Float32Type])
+    beta = prop_def(FloatAttr[Float32Type])
+    bias = prop_def(FloatAttr[Float32Type])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `size` $size `alpha` $alpha `beta` $beta `bias` $bias attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, size: int, alpha: float, beta: float, bias: float, result_type: Attribute = UNRANKED_F32):
+        properties: dict[str, Attribute] = {"size": IntegerAttr(size, i64)}
+        properties |= {k: FloatAttr(v, f32) for k, v in (("alpha", alpha), ("beta", beta), ("bias", bias))}
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        if len(x) < 2:
+            raise ShapeInferenceError(f"input of rank {len(x)} has no channel axis")
+        if self.size.value.data < 1:
+            raise ShapeInferenceError(f"size must be positive, got {self.size.value.data}")
+        return x
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        channels, size = (self.operand_shapes() or [])[0][1], self.size.value.data
+        first = index[1] - (size - 1) // 2
+
+        def square(k: list[Ix]) -> Scalar:
+            channel = first + k[0]
+            x = kb.read(self.input, [index[0], channel.clamp(0, channels - 1), *index[2:]])
+            return channel.in_range(0, channels).select(x * x, kb.const(0.0))
+
+        total = kb.reduce([size], 0.0, lambda acc, v: acc + v, square)
+        scale = total * (self.alpha.value.data / size) + self.bias.value.data
+        return kb.read(self.input, index) * scale ** (-self.beta.value.data)
 
 
 # ===----------------------------------------------------------------------=== #
-# Injective: pad, reshape, flatten, transpose, concat
+# Injective: pad, reshape, squeeze, transpose, concat, slice, gather, expand, tile
 # ===----------------------------------------------------------------------=== #
 
 
@@ -911,11 +1200,13 @@ class _ReshapeLike(NNOp):
     FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        """Where only size-1 dims come and go (squeeze, unsqueeze), the other indices carry over as they are."""
         in_shape = (self.operand_shapes() or [])[0]
         out_shape = shape_of(self.output)
         assert out_shape is not None
-        if in_shape == out_shape:
-            return kb.read(self.operands[0], index)
+        if [d for d in in_shape if d != 1] == [d for d in out_shape if d != 1]:
+            kept = iter(i for i, d in zip(index, out_shape) if d != 1)
+            return kb.read(self.operands[0], [next(kept) if d != 1 else kb.index(0) for d in in_shape])
         return kb.read(self.operands[0], _delinearize(_linear_index(index, out_shape), in_shape))
 
 
@@ -1060,6 +1351,207 @@ class ConcatOp(NNOp):
         return result
 
 
+@irdl_op_definition
+class SqueezeOp(_ReshapeLike):
+    """Drops the size-1 `axes` (negative ones count from the end); with none given, every size-1 axis.
+
+        %y = nn.squeeze %x axes [0, -1] : (tensor<1x3x1xf32>) -> tensor<3xf32>
+    """
+
+    name = "nn.squeeze"
+    input = operand_def(AnyTensor)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `axes` $axes attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, axes: Sequence[int], result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type], properties={"axes": i64_array(axes)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        given = list(self.axes.get_values())
+        axes = {normalize_axis(a, len(x)) for a in given} if given else {i for i, d in enumerate(x) if d == 1}
+        if len(axes) != len(given) and given:
+            raise ShapeInferenceError(f"axes {given} repeat an axis")
+        if any(x[a] != 1 for a in axes):
+            raise ShapeInferenceError(f"cannot squeeze axes {given} of {_fmt(x)}: their size is not 1")
+        return tuple(d for i, d in enumerate(x) if i not in axes)
+
+
+@irdl_op_definition
+class UnsqueezeOp(_ReshapeLike):
+    """Inserts size-1 axes at `axes`, which count in the result's rank (negative ones from its end).
+
+        %y = nn.unsqueeze %x axes [0, -1] : (tensor<3xf32>) -> tensor<1x3x1xf32>
+    """
+
+    name = "nn.unsqueeze"
+    input = operand_def(AnyTensor)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `axes` $axes attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, axes: Sequence[int], result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type], properties={"axes": i64_array(axes)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x = operand_shapes[0]
+        given = list(self.axes.get_values())
+        rank = len(x) + len(given)
+        axes = {normalize_axis(a, rank) for a in given}
+        if len(axes) != len(given):
+            raise ShapeInferenceError(f"axes {given} repeat an axis")
+        rest = iter(x)
+        return tuple(1 if i in axes else next(rest) for i in range(rank))
+
+
+@irdl_op_definition
+class SliceOp(NNOp):
+    """ONNX Slice with constant starts, ends, axes and steps: negative starts and ends count
+    from the end of their axis, then are clamped into it; a negative step walks backwards.
+
+        %y = nn.slice %x starts [-1] ends [-9223372036854775808] axes [1] steps [-1] : (tensor<2x5xf32>) -> tensor<2x5xf32>
+    """
+
+    name = "nn.slice"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+    input = operand_def(AnyTensor)
+    starts = prop_def(DenseArrayBase.constr(I64))
+    ends = prop_def(DenseArrayBase.constr(I64))
+    axes = prop_def(DenseArrayBase.constr(I64))
+    steps = prop_def(DenseArrayBase.constr(I64))
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `starts` $starts `ends` $ends `axes` $axes `steps` $steps attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, starts: Sequence[int], ends: Sequence[int], axes: Sequence[int], steps: Sequence[int], result_type: Attribute = UNRANKED_F32):
+        properties = {k: i64_array(v) for k, v in (("starts", starts), ("ends", ends), ("axes", axes), ("steps", steps))}
+        super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def ranges(self, x: Shape) -> list[range]:
+        """For each input axis, the input positions the result takes, in order."""
+        starts, ends, axes, steps = (list(a.get_values()) for a in (self.starts, self.ends, self.axes, self.steps))
+        if not len(starts) == len(ends) == len(axes) == len(steps):
+            raise ShapeInferenceError(f"starts, ends, axes and steps differ in length ({len(starts)}, {len(ends)}, {len(axes)}, {len(steps)})")
+        ranges = [range(d) for d in x]
+        seen: set[int] = set()
+        for start, end, axis, step in zip(starts, ends, axes, steps):
+            axis = normalize_axis(axis, len(x))
+            if axis in seen or step == 0:
+                raise ShapeInferenceError(f"axis {axis} is sliced twice" if axis in seen else "steps must not be 0")
+            seen.add(axis)
+            d = x[axis]
+            start, end = start + d if start < 0 else start, end + d if end < 0 else end
+            low, high = (0, d) if step > 0 else (-1, d - 1)
+            ranges[axis] = range(min(max(start, 0), high), min(max(end, low), high), step)
+        return ranges
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        return tuple(len(r) for r in self.ranges(operand_shapes[0]))
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        ranges = self.ranges((self.operand_shapes() or [])[0])
+        return kb.read(self.input, [i * r.step + r.start for i, r in zip(index, ranges)])
+
+
+@irdl_op_definition
+class GatherOp(NNOp):
+    """ONNX Gather: the result is data with axis `axis` replaced by the indices' axes, each
+    element taken at the position the index tensor holds there.
+
+    The indices are a tensor of integral floats (nn values are f32; every integer
+    below 2^24 is exact), non-negative: the importer normalizes negative ones and
+    rejects any out of range; here an index is clamped into the axis, so a bad one
+    can never read outside the data.
+
+        %y = nn.gather %x, %i axis 1 : (tensor<2x5xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    """
+
+    name = "nn.gather"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+    data = operand_def(AnyTensor)
+    indices = operand_def(AnyTensor)
+    axis = prop_def(IntegerAttr[I64])
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$data `,` $indices `axis` $axis attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, data: SSAValue, indices: SSAValue, axis: int, result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[data, indices], result_types=[result_type], properties={"axis": IntegerAttr(axis, i64)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        data, indices = operand_shapes
+        axis = normalize_axis(self.axis.value.data, len(data))
+        return data[:axis] + indices + data[axis + 1 :]
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        data, indices = self.operand_shapes() or []
+        axis = normalize_axis(self.axis.value.data, len(data))
+        after = axis + len(indices)
+        position = kb.read(self.indices, index[axis:after]).to_index().clamp(0, data[axis] - 1)
+        return kb.read(self.data, [*index[:axis], position, *index[after:]])
+
+
+@irdl_op_definition
+class ExpandOp(NNOp):
+    """Broadcasts the input and `shape` together (ONNX Expand: either side may be 1).
+
+        %y = nn.expand %x shape [2, 1, 4] : (tensor<3x1xf32>) -> tensor<2x3x4xf32>
+    """
+
+    name = "nn.expand"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.BROADCAST
+    input = operand_def(AnyTensor)
+    shape = prop_def(DenseArrayBase.constr(I64))
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `shape` $shape attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, shape: Sequence[int], result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type], properties={"shape": i64_array(shape)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        shape = tuple(self.shape.get_values())
+        if any(d < 0 for d in shape):
+            raise ShapeInferenceError(f"negative dims in shape {list(shape)}")
+        return broadcast_shapes(operand_shapes[0], shape)
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        return kb.read(self.input, broadcast_index((self.operand_shapes() or [])[0], index))
+
+
+@irdl_op_definition
+class TileOp(NNOp):
+    """Repeats the input `repeats[i]` times along each axis i (ONNX Tile).
+
+        %y = nn.tile %x repeats [1, 2] : (tensor<2x3xf32>) -> tensor<2x6xf32>
+    """
+
+    name = "nn.tile"
+    FUSION_KIND: ClassVar[FusionKind] = FusionKind.INJECTIVE
+    input = operand_def(AnyTensor)
+    repeats = prop_def(DenseArrayBase.constr(I64))
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
+    assembly_format = "$input `repeats` $repeats attr-dict `:` functional-type(operands, results)"
+
+    def __init__(self, input: SSAValue, repeats: Sequence[int], result_type: Attribute = UNRANKED_F32):
+        super().__init__(operands=[input], result_types=[result_type], properties={"repeats": i64_array(repeats)})
+
+    def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
+        x, repeats = operand_shapes[0], list(self.repeats.get_values())
+        if len(repeats) != len(x) or any(r < 0 for r in repeats):
+            raise ShapeInferenceError(f"repeats {repeats} must be {len(x)} non-negative integers, one per axis of {_fmt(x)}")
+        return tuple(d * r for d, r in zip(x, repeats))
+
+    def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        x = (self.operand_shapes() or [])[0]
+        repeats = self.repeats.get_values()
+        return kb.read(self.input, [i if r == 1 else i % d for i, d, r in zip(index, x, repeats)])
+
+
 # ===----------------------------------------------------------------------=== #
 # Reductions: softmax, reduce_*
 # ===----------------------------------------------------------------------=== #
@@ -1073,17 +1565,13 @@ def _along(index: Sequence[Ix], axes: Sequence[int], positions: Sequence[Ix]) ->
     return result
 
 
-@irdl_op_definition
-class SoftmaxOp(NNOp):
-    """exp(x - max) / sum(exp(x - max)) along `axis` (ONNX Softmax, opset 13).
+class _SoftmaxLike(NNOp):
+    """Normalizes along `axis` with the row maximum and the sum of exp(x - max) (ONNX, opset 13).
 
     With `to_last_axis`, the normalization runs jointly over `axis` and every
-    axis after it, which is what Softmax meant before opset 13.
-
-        %y = nn.softmax %x axis -1 : (tensor<1x10xf32>) -> tensor<1x10xf32>
+    axis after it, which is what Softmax and LogSoftmax meant before opset 13.
     """
 
-    name = "nn.softmax"
     FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
     input = operand_def(AnyTensor)
     axis = prop_def(IntegerAttr[I64])
@@ -1097,6 +1585,10 @@ class SoftmaxOp(NNOp):
         if to_last_axis:
             properties["to_last_axis"] = UnitAttr()
         super().__init__(operands=[input], result_types=[result_type], properties=properties)
+
+    def normalize(self, shifted: Scalar, row_sum: Scalar) -> Scalar:
+        """The result from x - max and the sum of exp(x - max) over the row."""
+        raise NotImplementedError
 
     def normalized_axes(self, rank: int) -> list[int]:
         axis = normalize_axis(self.axis.value.data, rank)
@@ -1116,14 +1608,49 @@ class SoftmaxOp(NNOp):
 
         row_max = kb.reduce(extents, float("-inf"), lambda acc, v: acc.max(v), element)
         row_sum = kb.reduce(extents, 0.0, lambda acc, v: acc + v, lambda k: (element(k) - row_max).exp())
-        return (kb.read(self.input, index) - row_max).exp() / row_sum
+        return self.normalize(kb.read(self.input, index) - row_max, row_sum)
+
+
+@irdl_op_definition
+class SoftmaxOp(_SoftmaxLike):
+    """exp(x - max) / sum(exp(x - max)) along `axis`.
+
+        %y = nn.softmax %x axis -1 : (tensor<1x10xf32>) -> tensor<1x10xf32>
+    """
+
+    name = "nn.softmax"
+
+    def normalize(self, shifted: Scalar, row_sum: Scalar) -> Scalar:
+        return shifted.exp() / row_sum
+
+
+@irdl_op_definition
+class LogSoftmaxOp(_SoftmaxLike):
+    """x - max - log(sum(exp(x - max))) along `axis`.
+
+        %y = nn.log_softmax %x axis -1 : (tensor<1x10xf32>) -> tensor<1x10xf32>
+    """
+
+    name = "nn.log_softmax"
+
+    def normalize(self, shifted: Scalar, row_sum: Scalar) -> Scalar:
+        return shifted - row_sum.log()
 
 
 class _ReduceOp(NNOp):
-    """Reduces `axes` (negative ones count from the end; none means all); keeps them as size 1 with `keepdims`."""
+    """Reduces `axes` (negative ones count from the end; none means all); keeps them as size 1 with `keepdims`.
+
+    A subclass states INIT and `combine`, and `finish` if the total needs one
+    more step (the mean's division); or `reduce` for a reduction of another form.
+    """
 
     FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
     INIT: ClassVar[float]
+    input = operand_def(AnyTensor)
+    axes = prop_def(DenseArrayBase.constr(I64))
+    keepdims = opt_prop_def(UnitAttr)
+    result = result_def(AnyTensor)
+    traits = traits_def(Pure())
     assembly_format = "$input `axes` $axes (`keepdims` $keepdims^)? attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, input: SSAValue, axes: Sequence[int], keepdims: bool, result_type: Attribute = UNRANKED_F32):
@@ -1138,8 +1665,12 @@ class _ReduceOp(NNOp):
     def finish(self, total: Scalar, count: int) -> Scalar:
         return total
 
+    def reduce(self, kb: KernelBuilder, extents: list[int], element: Callable[[list[Ix]], Scalar]) -> Scalar:
+        """The result from the elements of one reduced slice (`element(k)` at position k)."""
+        return self.finish(kb.reduce(extents, self.INIT, self.combine, element), prod(extents))
+
     def normalized_axes(self, rank: int) -> list[int]:
-        given = list(self.axes.get_values())  # type: ignore[attr-defined]
+        given = list(self.axes.get_values())
         axes = sorted({normalize_axis(a, rank) for a in given}) if given else list(range(rank))
         if len(axes) != len(given) and given:
             raise ShapeInferenceError(f"axes {given} repeat an axis")
@@ -1148,18 +1679,16 @@ class _ReduceOp(NNOp):
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
         x = operand_shapes[0]
         axes = self.normalized_axes(len(x))
-        if self.keepdims is not None:  # type: ignore[attr-defined]
+        if self.keepdims is not None:
             return tuple(1 if i in axes else d for i, d in enumerate(x))
         return tuple(d for i, d in enumerate(x) if i not in axes)
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         x = (self.operand_shapes() or [])[0]
         axes = self.normalized_axes(len(x))
-        kept = iter(index) if self.keepdims is None else iter(i for a, i in enumerate(index) if a not in axes)  # type: ignore[attr-defined]
+        kept = iter(index) if self.keepdims is None else iter(i for a, i in enumerate(index) if a not in axes)
         outer = [kb.index(0) if a in axes else next(kept) for a in range(len(x))]
-        extents = [x[a] for a in axes]
-        total = kb.reduce(extents, self.INIT, self.combine, lambda k: kb.read(self.operands[0], _along(outer, axes, k)))
-        return self.finish(total, prod(extents))
+        return self.reduce(kb, [x[a] for a in axes], lambda k: kb.read(self.input, _along(outer, axes, k)))
 
 
 @irdl_op_definition
@@ -1168,11 +1697,6 @@ class ReduceSumOp(_ReduceOp):
 
     name = "nn.reduce_sum"
     INIT: ClassVar[float] = 0.0
-    input = operand_def(AnyTensor)
-    axes = prop_def(DenseArrayBase.constr(I64))
-    keepdims = opt_prop_def(UnitAttr)
-    result = result_def(AnyTensor)
-    traits = traits_def(Pure())
 
     def combine(self, acc: Scalar, x: Scalar) -> Scalar:
         return acc + x
@@ -1182,11 +1706,6 @@ class ReduceSumOp(_ReduceOp):
 class ReduceMeanOp(_ReduceOp):
     name = "nn.reduce_mean"
     INIT: ClassVar[float] = 0.0
-    input = operand_def(AnyTensor)
-    axes = prop_def(DenseArrayBase.constr(I64))
-    keepdims = opt_prop_def(UnitAttr)
-    result = result_def(AnyTensor)
-    traits = traits_def(Pure())
 
     def combine(self, acc: Scalar, x: Scalar) -> Scalar:
         return acc + x
@@ -1199,14 +1718,39 @@ class ReduceMeanOp(_ReduceOp):
 class ReduceMaxOp(_ReduceOp):
     name = "nn.reduce_max"
     INIT: ClassVar[float] = float("-inf")
-    input = operand_def(AnyTensor)
-    axes = prop_def(DenseArrayBase.constr(I64))
-    keepdims = opt_prop_def(UnitAttr)
-    result = result_def(AnyTensor)
-    traits = traits_def(Pure())
 
     def combine(self, acc: Scalar, x: Scalar) -> Scalar:
         return acc.max(x)
+
+
+@irdl_op_definition
+class ReduceMinOp(_ReduceOp):
+    name = "nn.reduce_min"
+    INIT: ClassVar[float] = float("inf")
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc.min(x)
+
+
+@irdl_op_definition
+class ReduceProdOp(_ReduceOp):
+    name = "nn.reduce_prod"
+    INIT: ClassVar[float] = 1.0
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc * x
+
+
+@irdl_op_definition
+class ReduceLogSumExpOp(_ReduceOp):
+    """log(sum(exp(x))), computed as max + log(sum(exp(x - max))) so that it cannot overflow."""
+
+    name = "nn.reduce_log_sum_exp"
+
+    def reduce(self, kb: KernelBuilder, extents: list[int], element: Callable[[list[Ix]], Scalar]) -> Scalar:
+        top = kb.reduce(extents, float("-inf"), lambda acc, v: acc.max(v), element)
+        total = kb.reduce(extents, 0.0, lambda acc, v: acc + v, lambda k: (element(k) - top).exp())
+        return total.log() + top
 
 
 # ===----------------------------------------------------------------------=== #
@@ -1404,10 +1948,12 @@ class FusedOp(IRDLOperation):
 
 NN_OPS: list[type[NNOp]] = [
     NegOp, ReluOp, SigmoidOp, TanhOp, ExpOp, LogOp, SqrtOp, ErfOp, ClipOp,
-    AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, BatchNormOp,
-    MatMulOp, GemmOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp, GlobalAvgPoolOp,
-    PadOp, ReshapeOp, FlattenOp, TransposeOp, ConcatOp,
-    SoftmaxOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp,
+    AbsOp, ReciprocalOp, FloorOp, CeilOp, SignOp, SoftplusOp, SoftsignOp, MishOp, HardSwishOp, GeluOp,
+    LeakyReluOp, ThresholdedReluOp, EluOp, CeluOp, SeluOp, HardSigmoidOp,
+    AddOp, SubOp, MulOp, DivOp, MaxOp, MinOp, PowOp, PReluOp, BatchNormOp,
+    MatMulOp, GemmOp, Conv2dOp, MaxPool2dOp, AvgPool2dOp, GlobalAvgPoolOp, GlobalMaxPoolOp, LRNOp,
+    PadOp, ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, TransposeOp, ConcatOp, SliceOp, GatherOp, ExpandOp, TileOp,
+    SoftmaxOp, LogSoftmaxOp, ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp, ReduceLogSumExpOp,
     ConstantOp,
 ]  # fmt: skip
 

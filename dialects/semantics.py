@@ -40,6 +40,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     f32,
     i1,
+    i64,
 )
 from xdsl.dialects.utils.fast_math import FastMathFlag
 from xdsl.ir import Attribute, Block, Operation, SSAValue
@@ -111,6 +112,10 @@ class KernelBuilder:
                 attr = FloatAttr(float(value), type)
             self._constants[key] = self.emit(arith.ConstantOp(attr, type))
         return Scalar(self, self._constants[key])
+
+    def constant_value(self, value: SSAValue) -> float | bool | None:
+        """The Python value of `value` if `const` made it, else None."""
+        return next((key[0] for key, known in self._constants.items() if known is value), None)
 
     def index(self, value: int | SSAValue | Ix) -> Ix:
         if isinstance(value, Ix):
@@ -417,6 +422,42 @@ class Scalar:
     def erf(self) -> Scalar:
         return self._unary(math.ErfOp)
 
+    def log1p(self) -> Scalar:
+        """log(1 + x), exact for tiny x (softplus's tail)."""
+        return self._unary(math.Log1pOp)
+
+    def abs(self) -> Scalar:
+        return self._unary(math.AbsFOp)
+
+    def floor(self) -> Scalar:
+        return self._unary(math.FloorOp)
+
+    def ceil(self) -> Scalar:
+        return self._unary(math.CeilOp)
+
+    def _compare(self, other: Scalar | float, predicate: str) -> Cond:
+        """An ordered comparison: false when either side is NaN."""
+        return Cond(self.kb, self.kb.emit(arith.CmpfOp(self.value, self._lift(other).value, predicate)))
+
+    def __lt__(self, other: Scalar | float) -> Cond:
+        return self._compare(other, "olt")
+
+    def __le__(self, other: Scalar | float) -> Cond:
+        return self._compare(other, "ole")
+
+    def __gt__(self, other: Scalar | float) -> Cond:
+        return self._compare(other, "ogt")
+
+    def __ge__(self, other: Scalar | float) -> Cond:
+        return self._compare(other, "oge")
+
+    def to_index(self) -> Ix:
+        """An element holding an integer (a gather index), as an index; a constant folds to a Python int."""
+        if (known := self.kb.constant_value(self.value)) is not None:
+            return self.kb.index(int(known))
+        integer = self.kb.emit(arith.FPToSIOp(self.value, i64))
+        return self.kb.index(self.kb.emit(arith.IndexCastOp(integer, IndexType())))
+
 
 
 # --------------------------------------------------------------------------- numpy evaluation
@@ -477,6 +518,7 @@ class NumpyEvaluator(KernelBuilder):
 
 
 _CMPI = {"eq": np.equal, "ne": np.not_equal, "slt": np.less, "sle": np.less_equal, "sgt": np.greater, "sge": np.greater_equal}
+_CMPF = {"olt": np.less, "ole": np.less_equal, "ogt": np.greater, "oge": np.greater_equal}  # numpy's are ordered
 _NUMPY_OPS: dict[type[Operation], Callable[..., np.ndarray]] = {
     arith.AddfOp: np.add, arith.SubfOp: np.subtract, arith.MulfOp: np.multiply, arith.DivfOp: np.divide,
     arith.NegfOp: np.negative, arith.MaximumfOp: np.maximum, arith.MinimumfOp: np.minimum,
@@ -485,6 +527,8 @@ _NUMPY_OPS: dict[type[Operation], Callable[..., np.ndarray]] = {
     arith.AndIOp: np.logical_and, arith.SelectOp: np.where,
     math.ExpOp: np.exp, math.LogOp: np.log, math.SqrtOp: np.sqrt, math.TanhOp: np.tanh, math.PowFOp: np.power,
     math.ErfOp: np.vectorize(pymath.erf, otypes=[np.float32]),
+    math.Log1pOp: np.log1p, math.AbsFOp: np.abs, math.FloorOp: np.floor, math.CeilOp: np.ceil,
+    arith.FPToSIOp: np.trunc, arith.IndexCastOp: np.asarray,
 }  # fmt: skip
 
 
@@ -496,11 +540,13 @@ def _evaluate(op: Operation, args: list[np.ndarray]) -> np.ndarray:
         result = np.asarray(value.value.data)
     elif isinstance(op, arith.CmpiOp):
         result = _CMPI[arith.CMPI_COMPARISON_OPERATIONS[op.predicate.value.data]](*args)
+    elif isinstance(op, arith.CmpfOp):
+        result = _CMPF[arith.CMPF_COMPARISON_OPERATIONS[op.predicate.value.data]](*args)
     elif type(op) in _NUMPY_OPS:
         result = np.asarray(_NUMPY_OPS[type(op)](*args))
     else:
         raise NotImplementedError(f"no numpy evaluation for {op.name}")
-    if isinstance(result_type, IndexType):
+    if isinstance(result_type, IndexType) or result_type == i64:
         return result.astype(np.int64)
     if result_type == i1:
         return result.astype(bool)

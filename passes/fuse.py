@@ -15,7 +15,7 @@ third group) or the merged group fails one of these checks:
   is only possible at the shape the group loops over (one loop nest).
 - recompute: the merged kernel, built exactly as lower-to-loops will build it,
   must not do more than `max-recompute` times the scalar work (loads, stores,
-  float and index ops; exp/log/tanh/erf/pow weigh 20, about the arithmetic
+  float and index ops; exp/log/log1p/tanh/erf/pow weigh 20, about the arithmetic
   approximate-math expands them into) of the two kernels it replaces.
   This is what keeps a reduction from being recomputed per element, or a
   concat from computing every branch at every element, with no rule per op.
@@ -40,7 +40,7 @@ from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func
-from xdsl.dialects.math import ErfOp, ExpOp, LogOp, PowFOp, TanhOp
+from xdsl.dialects.math import ErfOp, ExpOp, Log1pOp, LogOp, PowFOp, TanhOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
@@ -57,7 +57,7 @@ PROLOGUE_KINDS = frozenset({FusionKind.ELEMENTWISE, FusionKind.BROADCAST, Fusion
 KIND_RANK = {kind: rank for rank, kind in enumerate(FusionKind)}
 ALREADY_FUSED = "already in one group"
 
-EXPENSIVE_SCALAR_OPS = (ExpOp, LogOp, TanhOp, ErfOp, PowFOp)
+EXPENSIVE_SCALAR_OPS = (ExpOp, LogOp, Log1pOp, TanhOp, ErfOp, PowFOp)
 EXPENSIVE_WEIGHT = 20.0
 """Measured: recomputing a vectorized exp per element costs more than storing it and loading it back."""
 
