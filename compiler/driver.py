@@ -7,7 +7,9 @@ import to LLVM IR text; only clang sees files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,10 +65,21 @@ def pipeline_for(target: str, weights_file: str, fuse: bool = True) -> str:
     return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,emit-llvm{{target={target} weights-file="{quoted}"}})'
 
 
-def run_pipeline(module: ModuleOp, pipeline: str) -> None:
+def run_pipeline(module: ModuleOp, pipeline: str, timings: dict[str, float] | None = None) -> None:
+    """Run `pipeline` on `module`; with `timings`, add each pass's seconds under "pass:<name>"."""
     ctx = make_context()
     for pass_ in build_passes(parse_pass_pipeline(pipeline), get_all_passes()):
-        pass_.apply(ctx, module)
+        with _timed(timings, f"pass:{pass_.name}"):
+            pass_.apply(ctx, module)
+
+
+@contextmanager
+def _timed(timings: dict[str, float] | None, key: str) -> Iterator[None]:
+    """Add the block's seconds to `timings[key]`; summed, since a pass (shape-infer) may run twice."""
+    start = time.perf_counter()
+    yield
+    if timings is not None:
+        timings[key] = timings.get(key, 0.0) + time.perf_counter() - start
 
 
 def signature_of(module: ModuleOp, model: onnx.ModelProto) -> Signature:
@@ -95,34 +108,42 @@ def compile_model(
     target: str = "native",
     fuse: bool = True,
     kinds: Sequence[str] = ARTIFACT_KINDS,
+    timings: dict[str, float] | None = None,
 ) -> Artifacts:
     """Compile a model into `out_dir`: <name>.ll, <name>.weights, and the requested .o/.so/.h.
 
     `fuse` selects the fusing pipeline; without it every op is its own kernel.
+    `timings`, if given, is filled with the seconds spent per stage, so a
+    benchmark can say where compile time goes: "import", "pass:<name>" for
+    each pass, "write" (the .ll and weights files) and "clang".
     """
     unknown = set(kinds) - set(ARTIFACT_KINDS)
     if unknown:
         raise OptFuseError(f"unknown artifact kind(s) {sorted(unknown)} (expected some of {', '.join(ARTIFACT_KINDS)})")
     resolved = resolve_target(target)
-    model = load_model(source)
-    module = import_model(model, name)
-    run_pipeline(module, "builtin.module(shape-infer)")
+    with _timed(timings, "import"):
+        model = load_model(source)
+        module = import_model(model, name)
+    run_pipeline(module, "builtin.module(shape-infer)", timings)
     signature = signature_of(module, model)
     stem = signature.entry.removesuffix("_run")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"ll": out / f"{stem}.ll", "weights": out / f"{stem}.weights"}
-    run_pipeline(module, pipeline_for(target, str(files["weights"].resolve()), fuse))
+    run_pipeline(module, pipeline_for(target, str(files["weights"].resolve()), fuse), timings)
     translation = next(iter(module.ops))
     assert isinstance(translation, TranslationOp)
-    files["ll"].write_text(translation.ir.data)
-    files["weights"].write_bytes(translation.weights.data)
+    with _timed(timings, "write"):
+        files["ll"].write_text(translation.ir.data)
+        files["weights"].write_bytes(translation.weights.data)
     if "o" in kinds:
         files["o"] = out / f"{stem}.o"
-        compile_llvm_ir(files["ll"], files["o"], resolved, "object")
+        with _timed(timings, "clang"):
+            compile_llvm_ir(files["ll"], files["o"], resolved, "object")
     if "so" in kinds:
         files["so"] = out / f"{stem}.so"
-        compile_llvm_ir(files["ll"], files["so"], resolved, "shared")
+        with _timed(timings, "clang"):
+            compile_llvm_ir(files["ll"], files["so"], resolved, "shared")
     if "h" in kinds:
         files["h"] = out / f"{stem}.h"
         files["h"].write_text(c_header(signature, resolved.name))
