@@ -122,9 +122,10 @@ def with_random_weights(model: onnx.ModelProto, seed: int = 0) -> onnx.ModelProt
 
     A shipped weight is one value repeated, which opt-fuse inlines into its
     kernels as a constant: no weight loads and a near-empty weights file, so
-    latency and clang time come out lower than with real weights. Same
-    scheme as tests/test_light_models.py (mean v, both signs);
-    BatchNormalization variances stay positive, in [0.5v, 1.5v].
+    latency and clang time come out lower than with real weights. Only the
+    timing needs real tensors here: mean v, both signs, BatchNormalization
+    variances positive in [0.5v, 1.5v]. (tests/test_light_models.py draws
+    role-aware weights and compares logits, for numerics.)
     """
     rng = np.random.default_rng(seed)
     variances = {n.input[4] for n in model.graph.node if n.op_type == "BatchNormalization"}

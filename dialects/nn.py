@@ -1804,9 +1804,16 @@ class ConstantOp(NNOp):
         return tuple(self.value.get_shape() or ())
 
     def is_splat(self) -> bool:
-        """All elements are the same bits (compared as bytes: big weights stay fast)."""
-        raw = self.value.data.data
-        return len(raw) >= 4 and raw == raw[:4] * (len(raw) // 4)
+        """All elements are the same bits (compared as bytes: big weights stay fast).
+
+        Remembered per value attribute: the fusion cost model asks for every candidate
+        kernel, and comparing a 100 MB weight takes 20 ms."""
+        cached = getattr(self, "_splat_cache", None)
+        if cached is None or cached[0] is not self.value:
+            raw = self.value.data.data
+            cached = (self.value, len(raw) >= 4 and raw[-4:] == raw[:4] and raw == raw[:4] * (len(raw) // 4))
+            self._splat_cache = cached
+        return cached[1]
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         assert self.is_splat(), "non-splat constants are read from their global buffer"
