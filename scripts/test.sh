@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up, then run the whole test suite: pytest (unit tests, numerics against onnxruntime,
 # the nine onnx light models, the ONNX node conformance suite, tool behaviour) and the
-# lit/FileCheck suite in lit_tests/ (run by tests/test_lit.py), on every core (pytest-xdist).
+# lit/FileCheck suite in lit_tests/ (run by tests/test_lit.py), on every core (pytest-xdist;
+# worksteal keeps both cores busy while the slow light-model tests finish).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .venv/bin/python -m pytest -n auto "$@"
+exec .venv/bin/python -m pytest -n auto --dist worksteal "$@"
