@@ -1010,6 +1010,27 @@ class AvgPool2dOp(_PoolOp):
         return total / kb.reduce(list(window.kernel), 0.0, lambda acc, v: acc + v, counted)
 
 
+class _Sum:
+    """How a sum combines elements; with `_Mean` and `_Max`, shared by the reduce ops and the global pools."""
+
+    INIT: ClassVar[float] = 0.0
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc + x
+
+
+class _Mean(_Sum):
+    def finish(self, total: Scalar, count: int) -> Scalar:
+        return total / float(count)
+
+
+class _Max:
+    INIT: ClassVar[float] = float("-inf")
+
+    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
+        return acc.max(x)
+
+
 class _GlobalPoolOp(NNOp):
     """Reduces every axis after the first two: [N, C, d...] -> [N, C, 1...]."""
 
@@ -1042,28 +1063,17 @@ class _GlobalPoolOp(NNOp):
 
 
 @irdl_op_definition
-class GlobalAvgPoolOp(_GlobalPoolOp):
+class GlobalAvgPoolOp(_Mean, _GlobalPoolOp):
     """Mean over the spatial axes (ONNX GlobalAveragePool)."""
 
     name = "nn.global_avg_pool"
-    INIT: ClassVar[float] = 0.0
-
-    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
-        return acc + x
-
-    def finish(self, total: Scalar, count: int) -> Scalar:
-        return total / float(count)
 
 
 @irdl_op_definition
-class GlobalMaxPoolOp(_GlobalPoolOp):
+class GlobalMaxPoolOp(_Max, _GlobalPoolOp):
     """Maximum over the spatial axes (ONNX GlobalMaxPool)."""
 
     name = "nn.global_max_pool"
-    INIT: ClassVar[float] = float("-inf")
-
-    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
-        return acc.max(x)
 
 
 @irdl_op_definition
@@ -1692,35 +1702,20 @@ class _ReduceOp(NNOp):
 
 
 @irdl_op_definition
-class ReduceSumOp(_ReduceOp):
+class ReduceSumOp(_Sum, _ReduceOp):
     """%y = nn.reduce_sum %x axes [1] keepdims : (tensor<2x3xf32>) -> tensor<2x1xf32>"""
 
     name = "nn.reduce_sum"
-    INIT: ClassVar[float] = 0.0
-
-    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
-        return acc + x
 
 
 @irdl_op_definition
-class ReduceMeanOp(_ReduceOp):
+class ReduceMeanOp(_Mean, _ReduceOp):
     name = "nn.reduce_mean"
-    INIT: ClassVar[float] = 0.0
-
-    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
-        return acc + x
-
-    def finish(self, total: Scalar, count: int) -> Scalar:
-        return total / float(count)
 
 
 @irdl_op_definition
-class ReduceMaxOp(_ReduceOp):
+class ReduceMaxOp(_Max, _ReduceOp):
     name = "nn.reduce_max"
-    INIT: ClassVar[float] = float("-inf")
-
-    def combine(self, acc: Scalar, x: Scalar) -> Scalar:
-        return acc.max(x)
 
 
 @irdl_op_definition
