@@ -5,7 +5,11 @@
     outputs = rep.run([x])              # numpy in, numpy out
 
 `prepare` compiles into a private temporary directory that is removed when
-the rep is garbage collected (or at exit).
+the rep is garbage collected (or at exit). With the compile cache on (the
+default; compiler/compile_cache.py), the same model with the same options is
+compiled once per machine and copied from the cache afterwards. A foreign target (`target="aarch64"`
+on an x86_64 host) cannot be loaded into this process: its static test
+executable runs under qemu-user instead (compiler/test_executable.py).
 """
 
 from __future__ import annotations
@@ -20,10 +24,14 @@ import numpy as np
 import onnx
 from onnx.backend.base import Backend, BackendRep
 
+from compiler import compile_cache
 from compiler.driver import Artifacts, compile_model
 from compiler.onnx_importer import load_model
 from compiler.runtime import NativeModel
 from compiler.targets import is_host_runnable, resolve_target
+from compiler.test_executable import ExecutableModel
+from compiler.toolchain import find_emulator
+from dialects.dims import Dim
 
 
 class OptFuseRep(BackendRep):
@@ -32,7 +40,10 @@ class OptFuseRep(BackendRep):
     def __init__(self, artifacts: Artifacts, workdir: tempfile.TemporaryDirectory[str]):
         self.artifacts = artifacts
         self._workdir = workdir
-        self._native = NativeModel(artifacts.files["so"], artifacts.signature)
+        if "so" in artifacts.files:
+            self._native: NativeModel | ExecutableModel = NativeModel(artifacts.files["so"], artifacts.signature)
+        else:  # a foreign target: its test executable, run under qemu-user
+            self._native = ExecutableModel(artifacts.files["exe"], artifacts.signature, resolve_target(artifacts.target))
         weakref.finalize(self, workdir.cleanup)
 
     def run(self, inputs: Any, **kwargs: Any) -> list[np.ndarray]:  # type: ignore[override]
@@ -42,15 +53,18 @@ class OptFuseRep(BackendRep):
         return self._native.run(list(inputs))
 
 
-def _check_options(device: str, num_threads: int | None, dim_bounds: Mapping[str, int] | None, target: str) -> None:
+def _check_options(device: str, num_threads: int | None, target: str) -> None:
     if not OptFuseBackend.supports_device(device):
         raise ValueError(f"device '{device}' is not supported (opt-fuse compiles for the CPU)")
     if num_threads not in (None, 1):
         raise NotImplementedError(f"num_threads={num_threads}: the generated code is single-threaded so far; use 1 or None")
-    if dim_bounds:
-        raise NotImplementedError(f"dim_bounds={dict(dim_bounds)}: symbolic dims with bounds are not supported yet; give the model static input shapes")
-    if not is_host_runnable(resolve_target(target)):
-        raise NotImplementedError(f"target '{target}' does not run on this machine; running it under an emulator is not supported yet (compile it with opt-fuse-compile)")
+    find_emulator(resolve_target(target))  # before compiling: a foreign target runs only under qemu-user
+
+
+def _run_kinds(target: str) -> tuple[str, ...]:
+    """What to build to run the model here: a shared library loaded in-process, or for a foreign
+    architecture a static test executable that exchanges tensors through files under qemu-user."""
+    return ("so",) if is_host_runnable(resolve_target(target)) else ("exe",)
 
 
 class OptFuseBackend(Backend):
@@ -63,14 +77,25 @@ class OptFuseBackend(Backend):
         num_threads: int | None = None,
         dim_bounds: Mapping[str, int] | None = None,
         target: str = "native",
+        input_shapes: Mapping[str, Sequence[Dim]] | None = None,
+        cache: bool | None = None,
         **kwargs: Any,
     ) -> OptFuseRep:
+        """Compile `model`; `dim_bounds` bounds its symbolic dims, `input_shapes` replaces declared input shapes.
+
+        `cache` (default: on unless OPT_FUSE_CACHE=0) reuses a library compiled earlier for the same
+        model, options, opt-fuse sources and clang; False always compiles afresh.
+        """
         if kwargs:
             raise TypeError(f"unknown option(s) for prepare: {', '.join(sorted(kwargs))}")
-        _check_options(device, num_threads, dim_bounds, target)
+        _check_options(device, num_threads, target)
         workdir = tempfile.TemporaryDirectory(prefix="opt-fuse-")
         try:
-            artifacts = compile_model(load_model(model), workdir.name, target=target, fuse=fuse, kinds=("so",))
+            compile = compile_cache.cached_compile if compile_cache.cache_enabled(cache) else compile_model
+            artifacts = compile(
+                load_model(model), workdir.name, target=target, fuse=fuse, kinds=_run_kinds(target),
+                dim_bounds=dim_bounds, input_shapes=input_shapes,
+            )
         except BaseException:
             workdir.cleanup()
             raise

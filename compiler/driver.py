@@ -8,32 +8,39 @@ import to LLVM IR text; only clang sees files.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from math import prod
 from pathlib import Path
 
 import onnx
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, TensorType
+from xdsl.passes import ModulePass
 
 from compiler.context import make_context
 from compiler.errors import OptFuseError
 from compiler.onnx_importer import c_identifier, import_model, load_model
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from compiler.targets import resolve_target
-from compiler.toolchain import compile_llvm_ir
+from compiler.toolchain import check_sanitizers, compile_llvm_ir, find_executable_linker
+from dialects.dims import Dim, DimExpr, Dims, bounds_of, dims_of_type, is_static, symbols_of, upper_bound
 from dialects.llvmir import TranslationOp
 from passes import get_all_passes
+from passes.plan_memory import MemoryPlan, memory_plans
 
-ARTIFACT_KINDS = ("ll", "o", "so", "h")
+ARTIFACT_KINDS = ("ll", "o", "so", "h", "exe")
+DEFAULT_KINDS = ("ll", "o", "so", "h")
+"""`exe`, the test executable (compiler/test_executable.py), needs a C library for the target: on request only."""
 
 
 @dataclass(frozen=True)
 class TensorSpec:
     name: str
     """The ONNX name."""
-    shape: tuple[int, ...]
+    shape: Dims
+    """Ints, and symbolic dims (dialects/dims.py) that the runtime binds or evaluates."""
     dtype: str = "float32"
 
     @property
@@ -43,11 +50,19 @@ class TensorSpec:
 
 @dataclass(frozen=True)
 class Signature:
-    """What the entry point `<entry>_run(inputs..., outputs...)` takes, in order."""
+    """What the entry point `<entry>_run(symbols..., inputs..., outputs...)` takes, in order.
+
+    `symbols` are the symbolic dims of the inputs (int64 values, in this order),
+    `bounds` their upper bounds, and `sizes` every symbolic size of any tensor
+    in the model, which the runtime checks are not negative before a call.
+    """
 
     entry: str
     inputs: tuple[TensorSpec, ...]
     outputs: tuple[TensorSpec, ...]
+    symbols: tuple[str, ...] = ()
+    bounds: tuple[tuple[str, int], ...] = ()
+    sizes: tuple[Dim, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,21 +71,36 @@ class Artifacts:
     target: str
     files: dict[str, Path]
     """Paths by kind: ll, weights, o, so, h."""
+    arena_bytes: int | None = None
+    """Bytes of the arena holding every intermediate buffer (plan-memory's report; None if it did not run)."""
+    unplanned_bytes: int | None = None
+    """What the intermediate buffers took before planning, each in its own 64-byte aligned global."""
 
 
 def pipeline_for(target: str, weights_file: str, fuse: bool = True) -> str:
     """The compilation after import, as opt-fuse pipeline text; without `fuse`, one kernel per op."""
     quoted = weights_file.replace('"', '\\"')
     fusion = "fold-batchnorm,fuse," if fuse else ""
-    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,emit-llvm{{target={target} weights-file="{quoted}"}})'
+    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,plan-memory,approximate-math,emit-llvm{{target={target} weights-file="{quoted}"}})'
 
 
-def run_pipeline(module: ModuleOp, pipeline: str, timings: dict[str, float] | None = None) -> None:
-    """Run `pipeline` on `module`; with `timings`, add each pass's seconds under "pass:<name>"."""
+def run_pipeline(
+    module: ModuleOp,
+    pipeline: str,
+    timings: dict[str, float] | None = None,
+    after_pass: Callable[[ModulePass, ModuleOp], None] | None = None,
+) -> None:
+    """Run `pipeline` on `module`; with `timings`, add each pass's seconds under "pass:<name>".
+
+    `after_pass(pass, module)` sees the module after each pass: how the driver reads
+    what a pass recorded in the IR (plan-memory's report) before emit-llvm replaces it.
+    """
     ctx = make_context()
     for pass_ in build_passes(parse_pass_pipeline(pipeline), get_all_passes()):
         with _timed(timings, f"pass:{pass_.name}"):
             pass_.apply(ctx, module)
+        if after_pass is not None:
+            after_pass(pass_, module)
 
 
 @contextmanager
@@ -90,13 +120,18 @@ def signature_of(module: ModuleOp, model: onnx.ModelProto) -> Signature:
     output_names = [o.name for o in model.graph.output]
 
     def specs(names: Sequence[str], types: Sequence[object]) -> tuple[TensorSpec, ...]:
-        shapes = [tuple(t.get_shape()) if isinstance(t, TensorType) else () for t in types]
+        shapes = [dims_of_type(t) if isinstance(t, TensorType) else () for t in types]
         return tuple(TensorSpec(n, s) for n, s in zip(names, shapes))
 
+    inputs = specs(input_names, function.function_type.inputs.data)
+    sizes = {d: None for op in function.walk() for r in op.results if isinstance(r.type, TensorType) for d in dims_of_type(r.type)}
     return Signature(
         f"{function.sym_name.data}_run",
-        specs(input_names, function.function_type.inputs.data),
+        inputs,
         specs(output_names, function.function_type.outputs.data),
+        tuple(sorted(symbols_of([d for spec in inputs for d in spec.shape]))),
+        tuple(sorted(bounds_of(function.attributes).items())),
+        tuple(d for d in sizes if isinstance(d, DimExpr) and not d.is_symbol()),
     )
 
 
@@ -107,39 +142,59 @@ def compile_model(
     name: str | None = None,
     target: str = "native",
     fuse: bool = True,
-    kinds: Sequence[str] = ARTIFACT_KINDS,
+    kinds: Sequence[str] = DEFAULT_KINDS,
     timings: dict[str, float] | None = None,
+    dim_bounds: Mapping[str, int] | None = None,
+    input_shapes: Mapping[str, Sequence[Dim]] | None = None,
+    sanitize: bool = False,
 ) -> Artifacts:
-    """Compile a model into `out_dir`: <name>.ll, <name>.weights, and the requested .o/.so/.h.
+    """Compile a model into `out_dir`: <name>.ll, <name>.weights, and the requested .o/.so/.h/test executable.
 
     `fuse` selects the fusing pipeline; without it every op is its own kernel.
+    `dim_bounds` bounds the symbolic dims of the inputs (`{"batch": 8}`), and
+    `input_shapes` replaces declared input shapes (`{"x": [batch, 3, 224, 224]}`).
     `timings`, if given, is filled with the seconds spent per stage, so a
     benchmark can say where compile time goes: "import", "pass:<name>" for
     each pass, "write" (the .ll and weights files) and "clang".
+    `sanitize` builds the .o and the test executable with AddressSanitizer and UBSan
+    (toolchain.SANITIZE_FLAGS says what that catches and what it cannot); host target only,
+    and no .so (a sanitized library cannot be loaded into an uninstrumented Python).
     """
     unknown = set(kinds) - set(ARTIFACT_KINDS)
     if unknown:
         raise OptFuseError(f"unknown artifact kind(s) {sorted(unknown)} (expected some of {', '.join(ARTIFACT_KINDS)})")
     resolved = resolve_target(target)
+    if "exe" in kinds:  # before minutes of compiling: can we link it at all?
+        find_executable_linker(resolved)
+    if sanitize:
+        if "so" in kinds:
+            raise OptFuseError("a sanitized shared library cannot be loaded into Python: with sanitize, ask for the test executable (exe) instead of so")
+        check_sanitizers(resolved)
     with _timed(timings, "import"):
         model = load_model(source)
-        module = import_model(model, name)
+        module = import_model(model, name, dim_bounds, input_shapes)
     run_pipeline(module, "builtin.module(shape-infer)", timings)
     signature = signature_of(module, model)
     stem = signature.entry.removesuffix("_run")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     files = {"ll": out / f"{stem}.ll", "weights": out / f"{stem}.weights"}
-    run_pipeline(module, pipeline_for(target, str(files["weights"].resolve()), fuse), timings)
+    plans: dict[str, MemoryPlan] = {}  # by function: read after every pass, so the last report before emit-llvm wins
+    run_pipeline(
+        module,
+        pipeline_for(target, str(files["weights"].resolve()), fuse),
+        timings,
+        lambda _, m: plans.update((plan.function, plan) for plan in memory_plans(m)),
+    )
     translation = next(iter(module.ops))
     assert isinstance(translation, TranslationOp)
     with _timed(timings, "write"):
         files["ll"].write_text(translation.ir.data)
         files["weights"].write_bytes(translation.weights.data)
-    if "o" in kinds:
+    if "o" in kinds or "exe" in kinds:
         files["o"] = out / f"{stem}.o"
         with _timed(timings, "clang"):
-            compile_llvm_ir(files["ll"], files["o"], resolved, "object")
+            compile_llvm_ir(files["ll"], files["o"], resolved, "object", sanitize=sanitize)
     if "so" in kinds:
         files["so"] = out / f"{stem}.so"
         with _timed(timings, "clang"):
@@ -147,7 +202,19 @@ def compile_model(
     if "h" in kinds:
         files["h"] = out / f"{stem}.h"
         files["h"].write_text(c_header(signature, resolved.name))
-    return Artifacts(signature, resolved.name, files)
+    if "exe" in kinds:
+        from compiler.test_executable import build_test_executable  # it imports this module
+
+        files["exe_src"], files["exe"] = out / f"{stem}_test.c", out / f"{stem}_test"
+        with _timed(timings, "clang"):
+            build_test_executable(files["o"], signature, resolved, files["exe_src"], files["exe"], sanitize=sanitize)
+    return Artifacts(
+        signature,
+        resolved.name,
+        files,
+        sum(p.arena_bytes for p in plans.values()) if plans else None,
+        sum(p.unplanned_bytes for p in plans.values()) if plans else None,
+    )
 
 
 def c_header(signature: Signature, target: str) -> str:
@@ -159,20 +226,26 @@ def c_header(signature: Signature, target: str) -> str:
         f"#ifndef {guard}",
         f"#define {guard}",
         "",
+        "#include <stdint.h>",
+        "",
         "#ifdef __cplusplus",
         'extern "C" {',
         "#endif",
         "",
     ]
-    params: list[str] = []
+    params = [f"int64_t {name}" for name in signature.symbols]
+    bounds = dict(signature.bounds)
+    for name in signature.symbols:
+        lines.append(f"/* symbolic dim '{name}': 0 <= {name} <= {bounds[name]}, the same for every tensor that has it */")
+        lines.append(f"#define {prefix}_{name.upper()}_MAX {bounds[name]}")
     for role, specs in (("INPUT", signature.inputs), ("OUTPUT", signature.outputs)):
         for spec in specs:
-            size = 1
-            for d in spec.shape:
-                size *= d
             dims = "".join(f"[{d}]" for d in spec.shape)
             lines.append(f"/* {role.lower()} '{spec.name}': float{dims} */")
-            lines.append(f"#define {prefix}_{role}_{spec.c_name.upper()}_SIZE {size}")
+            if is_static(spec.shape):
+                lines.append(f"#define {prefix}_{role}_{spec.c_name.upper()}_SIZE {prod(spec.shape)}")  # type: ignore[arg-type]
+            else:
+                lines.append(f"#define {prefix}_{role}_{spec.c_name.upper()}_MAX_SIZE {upper_bound(prod(spec.shape), bounds)}")
             params.append(f"{'const ' if role == 'INPUT' else ''}float *{spec.c_name}")
     lines += [
         "",

@@ -25,10 +25,12 @@ translator spends its effort there:
 Memory
 ------
 Each `loop.alloc` becomes its own `internal global [N x T] zeroinitializer,
-align 64` (it lands in .bss, costs nothing in the file). **This makes the
-generated `<entry>_run` non-reentrant**: two threads running the same model at
-once share these buffers. Memory planning (one arena passed in by the caller)
-replaces this later.
+align 64` (it lands in .bss, costs nothing in the file). After `plan-memory`
+the entry function has one `loop.alloc`, its byte arena, and each intermediate
+buffer is a `loop.view` of it: a `getelementptr i8` from the arena's global at
+the view's constant byte offset. **Either way the generated `<entry>_run` is
+not reentrant**: two threads running the same model at once share these static
+buffers (the arena would have to be passed in by the caller to fix that).
 
 Weights
 -------
@@ -54,6 +56,7 @@ such as binary ops or intrinsics share a method through a table). Any op not in
 
 from __future__ import annotations
 
+import itertools
 import re
 import struct
 from collections.abc import Callable, Iterable, Sequence
@@ -85,6 +88,7 @@ from xdsl.ir.affine import AffineMap
 from compiler.errors import OptFuseError
 from compiler.targets import Target
 from dialects import loop
+from dialects.dims import bounds_of
 
 INLINE_ELEMENT_LIMIT = 64
 """With a weights file, globals with more elements than this go into the blob."""
@@ -128,7 +132,7 @@ class ScalarType:
         """The overload suffix of LLVM intrinsics: `llvm.exp.f32`, `llvm.smax.i64`."""
         return {"half": "f16", "float": "f32", "double": "f64"}.get(self.ir, self.ir)
 
-    def literal(self, value: int | float) -> str:
+    def literal(self, value: float) -> str:
         """An SSA constant of this type, spelled as LLVM IR requires."""
         if self.is_float:
             return float_literal(float(value), self.ir)
@@ -217,10 +221,16 @@ def row_major_strides(shape: Sequence[int]) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class BufferType:
-    """A memref with a static shape and the identity (row-major, contiguous) layout, as a flat array."""
+    """A memref with a static shape and the identity (row-major, contiguous) layout, as a flat array.
+
+    `dynamic`: a `memref<?xT>`, the flat form of a tensor with symbolic dims
+    (its kernels compute linear indices from the symbols); its size is unknown
+    here, so it gets no `dereferenceable` and is never a global.
+    """
 
     element: ScalarType
     shape: tuple[int, ...]
+    dynamic: bool = False
 
     @property
     def strides(self) -> tuple[int, ...]:
@@ -228,7 +238,7 @@ class BufferType:
 
     @property
     def count(self) -> int:
-        return prod(self.shape)
+        return 0 if self.dynamic else prod(self.shape)
 
     @property
     def nbytes(self) -> int:
@@ -252,18 +262,19 @@ def _is_identity_layout(type_: MemRefType) -> bool:
 
 
 def buffer_type(type_: Attribute, where: Operation | str) -> BufferType:
-    """The flat view of a memref type, or an error: dynamic shapes and strided layouts are not
-    supported yet (they need runtime sizes and stride arguments)."""
+    """The flat view of a memref type, or an error: dynamic shapes other than the flat `memref<?xT>`
+    and strided layouts are not supported (they need runtime sizes and stride arguments)."""
     context = where if isinstance(where, str) else f"'{where.name}' ({describe_op(where)})"
     if not isinstance(type_, MemRefType):
         raise OptFuseError(f"emit-llvm: expected a memref, got {type_}, in {context}")
-    if not type_.has_static_shape():
-        raise OptFuseError(f"emit-llvm: {type_} has a dynamic shape, which is not supported yet, in {context}")
+    dynamic = not type_.has_static_shape()
+    if dynamic and len(type_.get_shape()) != 1:
+        raise OptFuseError(f"emit-llvm: {type_} has a dynamic shape of rank > 1, which is not supported (use a flat memref<?xT>), in {context}")
     if not _is_identity_layout(type_):
         raise OptFuseError(f"emit-llvm: {type_} does not have the identity (row-major) layout, in {context}")
     if not isinstance(type_.memory_space, NoneAttr):
         raise OptFuseError(f"emit-llvm: memory space {type_.memory_space} is not supported, in {context}")
-    return BufferType(scalar_type(type_.element_type, where), type_.get_shape())
+    return BufferType(scalar_type(type_.element_type, where), (0,) if dynamic else type_.get_shape(), dynamic)
 
 
 def value_type(type_: Attribute, where: Operation | str) -> str:
@@ -345,6 +356,8 @@ class EntryParam:
     """True for a buffer the model never writes: an input (outputs are written)."""
     element: str
     """The LLVM element (or scalar) type: `float`, `i64`, ..."""
+    dynamic: bool = False
+    """A flat buffer whose size depends on the symbols passed before it."""
 
 
 @dataclass(frozen=True)
@@ -450,6 +463,7 @@ class ModuleTranslator:
         self.blob = WeightsBlob()
         self.entry: FunctionInfo | None = None
         self.alloc_count = 0
+        self.alloc_bytes = 0
 
     # -- public
 
@@ -533,6 +547,7 @@ class ModuleTranslator:
     def new_buffer(self, function: str, hint: str | None, buffer: BufferType) -> str:
         """A static zero-initialized buffer for a `loop.alloc` (see the module docstring on reentrancy)."""
         self.alloc_count += 1
+        self.alloc_bytes += buffer.nbytes
         symbol = self.symbols.fresh(f"{function}.{sanitize(hint, 'buf')}")
         self.global_lines.append(
             f"{global_ref(symbol)} = internal global {buffer.array_type} zeroinitializer, align {BUFFER_ALIGN}"
@@ -549,8 +564,16 @@ class ModuleTranslator:
 
         `readonly` must be true of the whole call tree, so writes propagate from
         callee parameters to the caller's arguments until nothing changes. A call
-        that passes one buffer as two parameters, one of them written, would make
-        `noalias` a lie (undefined behaviour), so those parameters lose it.
+        that passes overlapping memory as two parameters, one of them written, would
+        make `noalias` a lie (undefined behaviour), so those parameters lose it.
+
+        Overlap is decided on byte extents (`_extent`), not trusted to plan-memory:
+        two `loop.view`s of one arena overlap exactly where their byte ranges meet.
+        For plan-memory's output no kernel argument loses `noalias` this way: a call
+        is a use of each of its operands, so all of them are live at that call, and
+        the planner gives buffers that are live at the same time disjoint bytes of
+        the arena. The views also keep `dereferenceable(<bytes>)`: loop.view's
+        verifier checks that each one fits in its arena.
         """
         calls: dict[str, list[func.CallOp]] = {}
         for name, info in self.functions.items():
@@ -576,13 +599,10 @@ class ModuleTranslator:
                 callee = self.functions.get(call.callee.root_reference.data)
                 if callee is None:
                     continue
-                by_root: dict[object, list[int]] = {}
-                for index, arg in enumerate(call.arguments):
-                    if isinstance(arg.type, MemRefType):
-                        by_root.setdefault(self._root(arg), []).append(index)
-                for indices in by_root.values():
-                    if len(indices) > 1 and any(i in callee.written for i in indices):
-                        callee.may_alias.update(indices)
+                extents = [(i, self._extent(arg)) for i, arg in enumerate(call.arguments) if isinstance(arg.type, MemRefType)]
+                for (i, a), (j, b) in itertools.combinations(extents, 2):
+                    if (i in callee.written or j in callee.written) and _extents_overlap(a, b):
+                        callee.may_alias.update((i, j))
 
     def _note_write(self, info: FunctionInfo, buffer: SSAValue) -> bool:
         """Record a store through `buffer` in `info`'s function; True if that added a written parameter."""
@@ -600,6 +620,17 @@ class ModuleTranslator:
             return ("global", owner.name_.root_reference.data)
         return value
 
+    @classmethod
+    def _extent(cls, value: SSAValue) -> Extent:
+        """The bytes a memref value denotes: a `loop.view` is a byte range of its arena's root."""
+        start, length = 0, None
+        while isinstance(view := value.owner, loop.ViewOp):
+            if length is None:
+                length = buffer_type(value.type, view).nbytes
+            start += view.byte_offset
+            value = view.arena
+        return cls._root(value), start, None if length is None else start + length
+
     # -- output
 
     def _entry_params(self) -> tuple[EntryParam, ...]:
@@ -611,7 +642,7 @@ class ModuleTranslator:
             if isinstance(type_, MemRefType):
                 buffer = buffer_type(type_, where)
                 element, readonly = buffer.element, index not in self.entry.written
-                params.append(EntryParam(name, "ptr", buffer.shape, element.np_dtype, readonly, element.ir))
+                params.append(EntryParam(name, "ptr", buffer.shape, element.np_dtype, readonly, element.ir, buffer.dynamic))
             else:
                 scalar = scalar_type(type_, where)
                 params.append(EntryParam(name, scalar.ir, None, scalar.np_dtype, True, scalar.ir))
@@ -623,7 +654,7 @@ class ModuleTranslator:
             if p.shape is None:
                 params.append(f"{p.type} {p.name}")
             else:
-                dims = "x".join(map(str, p.shape)) or "scalar"
+                dims = "?" if p.dynamic else "x".join(map(str, p.shape)) or "scalar"
                 params.append(f"{'in' if p.readonly else 'out'} {p.name}: {dims} x {p.element}")
         return f"; entry point: i32 {self.run_symbol}({', '.join(params)}), returns 0"
 
@@ -648,7 +679,7 @@ class ModuleTranslator:
             f"; generated by opt-fuse emit-llvm for {self.target.triple}",
             self._signature_comment(),
             *(
-                [f"; not reentrant: {self.alloc_count} intermediate buffer(s) are static globals"]
+                [f"; not reentrant: intermediate buffers are {self.alloc_count} static global(s), {self.alloc_bytes} bytes"]
                 if self.alloc_count
                 else []
             ),
@@ -667,6 +698,18 @@ class ModuleTranslator:
             lines += [*self.declarations.values(), ""]
         lines.append(f"attributes #0 = {{ {' '.join(FUNCTION_ATTRIBUTES)} }}")
         return "\n".join(lines) + "\n"
+
+
+Extent = tuple[object, int, int | None]
+"""(root buffer, first byte, end byte or None for "to the end of the root")."""
+
+
+def _extents_overlap(a: Extent, b: Extent) -> bool:
+    """True when two extents share a byte (an empty view shares none)."""
+    (root_a, start_a, end_a), (root_b, start_b, end_b) = a, b
+    if root_a != root_b or start_a == end_a or start_b == end_b:
+        return False
+    return (end_a is None or start_b < end_a) and (end_b is None or start_a < end_b)
 
 
 FUNCTION_ATTRIBUTES = ("nounwind",)
@@ -752,8 +795,32 @@ class FunctionEmitter:
                 )
             ret = value_type(results[0], f"@{op.sym_name.data}") if results else "void"
             head = f"define internal {ret} {global_ref(self.info.symbol)}"
+        if self.info.is_entry:
+            self.check_symbol_bounds()
         self.emit_ops(op.body.block)
         return [f"{head}({', '.join(params)}) #0 {{", "entry:", *self.lines, "}"]
+
+    def check_symbol_bounds(self) -> None:
+        """The entry returns 1 when a symbolic dim's value is negative or past its bound: the
+        buffers are planned at the bounds, so a C caller's larger size must not run."""
+        bounds = bounds_of(self.info.op.attributes)
+        symbols = [a for a in self.info.op.body.block.args if isinstance(a.type, IndexType) and a.name_hint in bounds]
+        if not symbols:
+            return
+        verdict = None
+        for arg in symbols:
+            past = self.temp(f"{arg.name_hint}.past_bound")
+            self.inst(f"{past} = icmp ugt i64 {self.values[arg]}, {bounds[arg.name_hint]}")  # a negative value is a huge unsigned one
+            if verdict is not None:
+                either = self.temp("past_bound")
+                self.inst(f"{either} = or i1 {verdict}, {past}")
+                past = either
+            verdict = past
+        stem = self.names.fresh("bounds")
+        self.inst(f"br i1 {verdict}, label %{stem}.error, label %{stem}.ok")
+        self.label(f"{stem}.error")
+        self.inst("ret i32 1")
+        self.label(f"{stem}.ok")
 
     def param_type(self, index: int, type_: Attribute) -> str:
         """A parameter's type and attributes: what lets clang keep values in registers and vectorise."""
@@ -998,6 +1065,18 @@ class FunctionEmitter:
         symbol = self.module.new_buffer(self.info.op.sym_name.data, op.buffer.name_hint, buffer)
         self.alias(op.buffer, global_ref(symbol))
 
+    def view(self, op: loop.ViewOp) -> None:
+        """A buffer inside an arena: the arena's address plus a constant byte offset."""
+        buffer_type(op.result.type, op)  # validate the view's type early
+        base = self.operand(op.arena)
+        if op.arena in self.constant_buffers:  # a view of a constant is constant too
+            self.constant_buffers[op.result] = self.constant_buffers[op.arena]
+        if op.byte_offset == 0:
+            self.alias(op.result, base)
+            return
+        result = self.define(op.result, op.result.name_hint or "view")
+        self.inst(f"{result} = getelementptr inbounds i8, ptr {base}, i64 {op.byte_offset}")
+
     def get_global(self, op: memref.GetGlobalOp) -> None:
         name = op.name_.root_reference.data
         info = self.module.globals.get(name)
@@ -1209,6 +1288,7 @@ HANDLERS: dict[type[Operation], Handler] = {
     loop.LoadOp: FunctionEmitter.loop_load,
     loop.StoreOp: FunctionEmitter.loop_store,
     loop.AllocOp: FunctionEmitter.alloc,
+    loop.ViewOp: FunctionEmitter.view,
     memref.LoadOp: FunctionEmitter.memref_load,
     memref.StoreOp: FunctionEmitter.memref_store,
     memref.GetGlobalOp: FunctionEmitter.get_global,

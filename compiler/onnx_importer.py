@@ -13,10 +13,16 @@ as Python values.
 
 A node whose inputs are all compile-time constants is evaluated at import with
 onnx's reference implementation, and so are Shape and Size (every shape is
-static); their outputs are constants like initializers. That folds the
+known at import); their outputs are constants like initializers. That folds the
 shape-computing subgraphs of modern exports (Shape -> Gather -> Concat ->
 Reshape) and the weights old models generate (ConstantOfShape), and it is why
 ops such as Range or NonZero work on constants but not on run-time data.
+
+Input dims named by `dim_param` ("batch") become symbolic dims (dialects/dims.py)
+with the bounds the user gives (`dim_bounds`). Shape of such a tensor is a
+vector of symbolic dims (a numpy object array), and the integer ops of shape
+subgraphs (`SYMBOLIC_SHAPE_OPS`) are evaluated on it in Python, so a
+Reshape's target can still be read at compile time: `[batch, 128, 4, 64]`.
 
 Before anything is built, every node is checked and all the unsupported ones
 are reported together.
@@ -25,11 +31,12 @@ are reported together.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from math import prod
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import onnx
@@ -51,8 +58,21 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.rewriter import InsertPoint
 
 from compiler.errors import ModelImportError
-from compiler.onnx_ops import IMPORTERS, Importer, supported_ops  # noqa: F401  (re-exported)
+from compiler.onnx_ops import IMPORTERS, Importer, attrs, supported_ops  # noqa: F401  (re-exported)
 from dialects import nn
+from dialects.dims import (
+    DIM_BOUNDS_ATTR,
+    Dim,
+    DimExpr,
+    SymbolicDimError,
+    bounds_attr,
+    dims_of_type,
+    format_dims,
+    is_static,
+    symbol,
+    symbols_of,
+    tensor_type,
+)
 from dialects.nn import Shape
 
 MIN_OPSET, MAX_OPSET = 7, 21
@@ -65,6 +85,25 @@ NEWEST_OPSET = onnx.defs.onnx_opset_version()
 
 SHAPE_OPS = ("Shape", "Size")
 """Ops whose result depends only on their input's (static) shape: always known at import."""
+
+SYMBOLIC_SHAPE_OPS: dict[str, Callable[..., np.ndarray]] = {
+    "Identity": lambda a, x: x,
+    "Cast": lambda a, x: x,
+    "Add": lambda a, x, y: x + y,
+    "Sub": lambda a, x, y: x - y,
+    "Mul": lambda a, x, y: x * y,
+    "Div": lambda a, x, y: x // y,
+    "Neg": lambda a, x: -x,
+    "Gather": lambda a, x, i: np.take(x, i.astype(np.int64), axis=a.get("axis", 0)),
+    "Unsqueeze": lambda a, x, axes=None: np.reshape(x, _unsqueezed(x.shape, list(a.get("axes", [])) if axes is None else [int(v) for v in axes])),
+    "Squeeze": lambda a, x, axes=None: np.reshape(x, _squeezed(x.shape, _axes(a, axes, x.ndim))),
+    "Concat": lambda a, *xs: np.concatenate(xs, axis=a.get("axis", 0)),
+    "Slice": lambda a, x, starts, ends, axes=None, steps=None: _slice(x, starts, ends, axes, steps),
+    "Reshape": lambda a, x, shape: np.reshape(x, [int(v) for v in shape]),
+    "ReduceProd": lambda a, x, axes=None: np.array(prod(x.reshape(-1)), dtype=object).reshape([1] * x.ndim if a.get("keepdims", 1) else []),
+}
+"""Integer ops on shape vectors that hold symbolic dims, evaluated elementwise in Python
+(`a` is the node's attributes). Anything else on such a vector is refused."""
 
 NOT_FOLDABLE = ("RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial")
 """Nondeterministic ops: evaluating them at compile time would freeze one draw."""
@@ -120,15 +159,36 @@ def c_identifier(name: str, fallback: str = "model") -> str:
     return cleaned if not cleaned[0].isdigit() else f"_{cleaned}"
 
 
-def import_model(source: onnx.ModelProto | bytes | str | Path, name: str | None = None) -> ModuleOp:
-    """Import an ONNX model as a module holding one func.func in the nn dialect."""
+def import_model(
+    source: onnx.ModelProto | bytes | str | Path,
+    name: str | None = None,
+    dim_bounds: Mapping[str, int] | None = None,
+    input_shapes: Mapping[str, Sequence[Dim]] | None = None,
+) -> ModuleOp:
+    """Import an ONNX model as a module holding one func.func in the nn dialect.
+
+    `input_shapes` replaces the declared shapes of the named inputs; `dim_bounds`
+    gives the upper bound of each symbolic dim, recorded on the function as
+    `nn.dim_bounds`.
+    """
     model = _upgrade_old_opset(load_model(source))
     opset = _default_opset(model)
     graph = model.graph
     _check_supported(graph, opset)
     importer = GraphImporter(opset, {t.name: t for t in graph.initializer})
-    function = importer.import_graph(graph, c_identifier(name or graph.name))
+    function = importer.import_graph(graph, c_identifier(name or graph.name), input_shapes or {})
+    _attach_bounds(function, dict(dim_bounds or {}))
     return ModuleOp([function])
+
+
+def _attach_bounds(function: func.FuncOp, bounds: dict[str, int]) -> None:
+    symbols = symbols_of([d for t in function.function_type.inputs.data if isinstance(t, TensorType) for d in dims_of_type(t)])
+    unknown = sorted(bounds.keys() - symbols)
+    if unknown:
+        known = ", ".join(sorted(symbols)) or "none: every input shape is static"
+        raise ModelImportError(f"a bound is given for '{unknown[0]}', which is not a symbolic dim of the model's inputs (its symbolic dims: {known})")
+    if bounds:
+        function.attributes[DIM_BOUNDS_ATTR] = bounds_attr(bounds)
 
 
 def _declared_opset(model: onnx.ModelProto) -> int:
@@ -155,6 +215,32 @@ def _upgrade_old_opset(model: onnx.ModelProto) -> onnx.ModelProto:
         return onnx.version_converter.convert_version(model, MIN_OPSET)
     except Exception as error:  # the converter raises RuntimeError/ValueError/ConvertError
         raise ModelImportError(f"opset {opset} is not supported, and upgrading it to opset {MIN_OPSET} failed: {_first_line(error)}") from error
+
+
+def _unsqueezed(shape: tuple[int, ...], axes: list[int]) -> list[int]:
+    rank = len(shape) + len(axes)
+    positions = {a % rank for a in axes}
+    rest = iter(shape)
+    return [1 if i in positions else next(rest) for i in range(rank)]
+
+
+def _squeezed(shape: tuple[int, ...], axes: set[int]) -> list[int]:
+    """Squeeze's result shape: the given axes removed, or every size-1 axis when none are given."""
+    return [d for i, d in enumerate(shape) if not (i in axes or (not axes and d == 1))]
+
+
+def _axes(a: dict[str, Any], axes: np.ndarray | None, rank: int) -> set[int]:
+    given = list(a.get("axes", [])) if axes is None else [int(v) for v in axes]
+    return {v % rank for v in given}
+
+
+def _slice(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, axes: np.ndarray | None, steps: np.ndarray | None) -> np.ndarray:
+    index = [slice(None)] * x.ndim
+    axes_list = [int(v) for v in axes] if axes is not None else list(range(len(starts)))
+    steps_list = [int(v) for v in steps] if steps is not None else [1] * len(starts)
+    for start, end, axis, step in zip(starts, ends, axes_list, steps_list):
+        index[axis] = slice(int(start), int(end), step)
+    return x[tuple(index)]
 
 
 def _one_node_graph(node: onnx.NodeProto) -> onnx.GraphProto:
@@ -250,16 +336,19 @@ class GraphImporter:
 
     # -- graph --------------------------------------------------------------
 
-    def import_graph(self, graph: onnx.GraphProto, name: str) -> func.FuncOp:
+    def import_graph(self, graph: onnx.GraphProto, name: str, input_shapes: Mapping[str, Sequence[Dim]]) -> func.FuncOp:
         inputs = [i for i in graph.input if i.name not in self.initializers]
-        input_types = [_input_type(i) for i in inputs]
+        unknown = sorted(input_shapes.keys() - {i.name for i in inputs})
+        if unknown:
+            raise ModelImportError(f"a shape is given for '{unknown[0]}', which is not an input of the model (inputs: {', '.join(i.name for i in inputs)})")
+        input_types = [_input_type(i, input_shapes.get(i.name)) for i in inputs]
         function = func.FuncOp(name, (input_types, [nn.UNRANKED_F32] * len(graph.output)))
         self.used = {name for node in graph.node for name in node.input} | {o.name for o in graph.output}
         self.builder = Builder(InsertPoint.at_end(function.body.block))
         for value_info, arg, type in zip(inputs, function.body.block.args, input_types):
             arg.name_hint = c_identifier(value_info.name, "arg")
             self.values[value_info.name] = arg
-            self.shapes[arg] = tuple(type.get_shape())
+            self.shapes[arg] = dims_of_type(type)
         for index, node in enumerate(graph.node):
             self.node = node
             self.node_name = node_name(node, index)
@@ -273,7 +362,10 @@ class GraphImporter:
         if node.op_type in SHAPE_OPS or self._all_inputs_constant(node):
             self._fold(node)
             return
-        results = IMPORTERS[node.op_type](self, node)
+        try:
+            results = IMPORTERS[node.op_type](self, node)
+        except SymbolicDimError as error:
+            self.fail(str(error))
         extra = [n for n in node.output[len(results) :] if n in self.used]
         if extra:
             self.fail(f"outputs {extra} are used but not supported (only the first {len(results)})")
@@ -295,6 +387,8 @@ class GraphImporter:
         Reshape) and generated weights (ConstantOfShape) disappear before the IR is built."""
         if node.op_type in SHAPE_OPS:
             outputs = [self._shape_op(node)]
+        elif any(self.constant_array(name).dtype == object for name in node.input if name):  # type: ignore[union-attr]
+            outputs = [self._fold_symbolic(node)]
         else:
             inputs = {name: self.constant_array(name) for name in node.input if name}
             try:
@@ -308,13 +402,25 @@ class GraphImporter:
     def _shape_op(self, node: onnx.NodeProto) -> np.ndarray:
         shape = self.static_shape(node.input[0])
         if node.op_type == "Size":
-            return np.array(prod(shape), dtype=np.int64)
+            return _dims_array([prod(shape)]).reshape(())
         a = {attr.name: attr.i for attr in node.attribute}
         start, end = a.get("start", 0), a.get("end", len(shape))
-        return np.array(shape[start:end], dtype=np.int64)
+        return _dims_array(shape[start:end])
+
+    def _fold_symbolic(self, node: onnx.NodeProto) -> np.ndarray:
+        """Evaluates an integer op of a shape subgraph whose inputs hold symbolic dims."""
+        evaluate = SYMBOLIC_SHAPE_OPS.get(node.op_type)
+        if evaluate is None:
+            self.fail(f"its input depends on symbolic dims ({', '.join(node.input)}), and {node.op_type} cannot be evaluated on symbolic sizes at compile time")
+        arrays = [self.constant_array(name) if name else None for name in node.input]
+        try:
+            result = np.asarray(evaluate(attrs(node), *arrays))
+        except (SymbolicDimError, ValueError, TypeError, IndexError) as error:
+            self.fail(f"cannot evaluate it on symbolic sizes: {_first_line(error)}")
+        return _dims_array(result.reshape(-1).tolist()).reshape(result.shape)
 
     def static_shape(self, name: str) -> Shape:
-        """The shape of a tensor at import time (inputs are static, so every shape is known)."""
+        """The shape of a tensor at import time, with symbolic dims where the inputs have them."""
         array = self.constant_array(name)
         if array is not None:
             return tuple(array.shape)
@@ -333,7 +439,7 @@ class GraphImporter:
             return
         try:
             self.shapes[op.results[0]] = op.infer_shape(operand_shapes)  # type: ignore[arg-type]
-        except nn.ShapeInferenceError as error:
+        except (nn.ShapeInferenceError, SymbolicDimError) as error:
             self._shape_errors[op.results[0]] = str(error)
 
     # -- helpers used by the op table -------------------------------------
@@ -380,12 +486,19 @@ class GraphImporter:
 
     def ints_input(self, node: onnx.NodeProto, position: int) -> list[int] | None:
         """An integer tensor input that must be known at compile time (shape, pads, axes)."""
+        dims = self.dims_input(node, position)
+        if dims is not None and not is_static(dims):
+            self.fail(f"input '{node.input[position]}' is {format_dims(dims)}: it depends on symbolic dims, which this input does not support")
+        return dims  # type: ignore[return-value]
+
+    def dims_input(self, node: onnx.NodeProto, position: int) -> list[Dim] | None:
+        """An integer tensor input known at compile time, possibly holding symbolic dims (a Reshape's shape)."""
         if position >= len(node.input) or not node.input[position]:
             return None
         array = self.constant_array(node.input[position])
         if array is None:
             self.fail(f"input '{node.input[position]}' must be a constant (initializer or Constant node)")
-        return [int(v) for v in array.reshape(-1)]
+        return [v if isinstance(v, DimExpr) else int(v) for v in array.reshape(-1)]
 
     def float_input(self, node: onnx.NodeProto, position: int) -> float | None:
         if position >= len(node.input) or not node.input[position]:
@@ -396,22 +509,44 @@ class GraphImporter:
         return float(array.reshape(-1)[0])
 
 
-def _input_type(value_info: onnx.ValueInfoProto) -> TensorType:
+def _dims_array(dims: Sequence[Dim]) -> np.ndarray:
+    """A shape vector: int64 when every dim is a number, else an object array holding the symbolic ones."""
+    if is_static(dims):
+        return np.array(dims, dtype=np.int64)
+    array = np.empty(len(dims), dtype=object)
+    array[:] = list(dims)
+    return array
+
+
+def _input_type(value_info: onnx.ValueInfoProto, given: Sequence[Dim] | None) -> TensorType:
+    """A graph input's type: `dim_param` dims become symbols of that name, unnamed unknown dims
+    symbols named after the input and axis (`x_d0`); a `given` shape replaces the declared one."""
     tensor = value_info.type.tensor_type
     if not value_info.type.HasField("tensor_type"):
         raise ModelImportError(f"graph input '{value_info.name}' is not a tensor")
     if tensor.elem_type != _FLOAT:
         dtype = onnx.TensorProto.DataType.Name(tensor.elem_type)
         raise ModelImportError(f"graph input '{value_info.name}' has type {dtype}; only FLOAT inputs are supported")
+    if given is not None:
+        declared = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
+        if tensor.HasField("shape") and len(declared) != len(given):
+            raise ModelImportError(f"the shape given for '{value_info.name}', {format_dims(given)}, has rank {len(given)}, but the input has rank {len(declared)}")
+        for axis, (old, new) in enumerate(zip(declared, given)):
+            if old is not None and isinstance(new, int) and old != new:
+                raise ModelImportError(f"the shape given for '{value_info.name}' sets dim {axis} to {new}, but the model declares {old}")
+        return tensor_type(f32, given)
     if not tensor.HasField("shape"):
-        raise ModelImportError(f"graph input '{value_info.name}' has no shape")
-    shape: list[int] = []
-    for dim in tensor.shape.dim:
-        if not dim.HasField("dim_value"):
-            symbol = dim.dim_param or "?"
-            raise ModelImportError(
-                f"graph input '{value_info.name}' has the symbolic dim '{symbol}'; "
-                "only static input shapes are supported so far (give the model a fixed shape)"
-            )
-        shape.append(dim.dim_value)
-    return TensorType(f32, shape)
+        raise ModelImportError(f"graph input '{value_info.name}' has no shape; give one, e.g. --input-shape '{value_info.name}:[batch<=8,...]'")
+    dims: list[Dim] = []
+    for axis, dim in enumerate(tensor.shape.dim):
+        if dim.HasField("dim_value"):
+            dims.append(dim.dim_value)
+        else:
+            dims.append(symbol(symbol_name(dim.dim_param or f"{value_info.name}_d{axis}")))
+    return tensor_type(f32, dims)
+
+
+def symbol_name(text: str) -> str:
+    """A symbolic dim's name as the IR spells it (an identifier; not a keyword of dim expressions)."""
+    name = c_identifier(text, "dim")
+    return f"{name}_" if name in ("floordiv", "ceildiv") else name

@@ -25,6 +25,8 @@ from onnx import numpy_helper
 from xdsl.ir import SSAValue
 
 from dialects import nn
+from dialects.dims import Dim, format_dims
+from dialects.nn import Shape
 
 if TYPE_CHECKING:
     from compiler.onnx_importer import GraphImporter
@@ -315,11 +317,28 @@ def _pad(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
 
 @onnx_op("Reshape")
 def _reshape(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
-    shape = g.ints_input(node, 1)
+    shape = g.dims_input(node, 1)
     if shape is None:
         g.fail("the shape input is required")
     allowzero = bool(attrs(node).get("allowzero", 0))  # type: ignore[call-overload]
-    return [g.emit(nn.ReshapeOp(g.value(node.input[0]), shape, allowzero))]
+    target = _reshape_target(g, shape, g.static_shape(node.input[0]), allowzero)
+    return [g.emit(nn.ReshapeOp(g.value(node.input[0]), target, allowzero))]
+
+
+def _reshape_target(g: GraphImporter, shape: list[Dim], in_shape: Shape, allowzero: bool) -> list[int]:
+    """A target computed from symbolic dims ([batch, seq, 4, 64]) in nn.reshape's own terms:
+    a symbolic entry becomes 0 where it copies the input dim at its position, else the one -1."""
+    target: list[int] = []
+    for position, dim in enumerate(shape):
+        if isinstance(dim, int):
+            target.append(dim)
+        elif not allowzero and position < len(in_shape) and in_shape[position] == dim:
+            target.append(0)
+        elif -1 not in target and -1 not in shape:
+            target.append(-1)
+        else:
+            g.fail(f"the target shape {format_dims(shape)} has more symbolic entries than nn.reshape can express (one -1, and 0 for dims copied in place)")
+    return target
 
 
 @onnx_op("Flatten")

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import inspect
 import re
 import typing
 from collections.abc import Callable
@@ -56,6 +57,7 @@ __all__ = [
     "PassSpec",
     "build_passes",
     "parse_pass_pipeline",
+    "pass_info",
 ]
 
 Value = str | int | float | bool
@@ -430,14 +432,38 @@ def _show(value: Value) -> str:
     return str(value)
 
 
-def describe_pass(name: str, getter: Callable[[], type[ModulePass]]) -> str:
-    """`--list-passes` entry: the name, the docstring's first line, and each option with its default."""
-    cls = getter()
-    summary = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
-    lines = [f"{name}" + (f"  -- {summary}" if summary else "")]
-    defaults = {f.name: f.default for f in dataclasses.fields(cls) if f.init}
+def pass_info(name: str, cls: type[ModulePass]) -> dict[str, Any]:
+    """One pass as data: what `--list-passes --json` prints and the docs are generated from.
+
+    Each option has its pipeline spelling (dashes), its type as written in
+    Python, its default (None with `required` when it has none) and whether
+    it is required."""
+    doc = inspect.cleandoc(cls.__doc__) if cls.__doc__ else ""
+    options: list[dict[str, Any]] = []
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     for field_name, tp in _option_fields(cls).items():
-        default = defaults.get(field_name, dataclasses.MISSING)
-        shown = "" if default is dataclasses.MISSING else f" = {default!r}"
-        lines.append(f"    {field_name.replace('_', '-')}: {type_repr(tp)}{shown}")
-    return "\n".join(lines)
+        f = fields[field_name]
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = dataclasses.MISSING
+        options.append(
+            {
+                "name": field_name.replace("_", "-"),
+                "type": type_repr(tp),
+                "default": None if default is dataclasses.MISSING else _json_value(default),
+                "required": default is dataclasses.MISSING,
+            }
+        )
+    return {"name": name, "summary": doc.splitlines()[0] if doc else "", "description": doc, "options": options}
+
+
+def _json_value(value: Any) -> Any:
+    """A default as JSON: tuples become lists, anything exotic its repr."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    return repr(value)

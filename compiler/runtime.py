@@ -1,7 +1,11 @@
 """Loading a compiled model and calling it with numpy arrays.
 
 The native entry point takes raw pointers, so every check happens here,
-before the call: the number of inputs, their dtype and their exact shape.
+before the call: the number of inputs, their dtype and their shape. A
+symbolic dim (`batch`) takes its value from the first input that has it; every
+other input with it must agree, it must be within its bound, and no size of
+any tensor of the model may come out negative. The values are passed to the
+entry point first, and the outputs are allocated at their actual sizes.
 Non-contiguous arrays are copied to contiguous ones; anything else that does
 not match is refused with a message naming the input. Outputs are fresh numpy
 arrays. The generated code keeps its intermediate buffers in static memory,
@@ -19,6 +23,7 @@ import numpy as np
 
 from compiler.driver import Signature, TensorSpec
 from compiler.errors import OptFuseError, RuntimeInputError
+from dialects.dims import DimExpr, evaluate, format_dims
 
 
 class NativeModel:
@@ -29,15 +34,17 @@ class NativeModel:
         self._library = ctypes.CDLL(str(library))
         self._entry = getattr(self._library, signature.entry)
         self._entry.restype = ctypes.c_int
-        self._entry.argtypes = [ctypes.c_void_p] * (len(signature.inputs) + len(signature.outputs))
+        symbols = [ctypes.c_int64] * len(signature.symbols)
+        self._entry.argtypes = [*symbols, *[ctypes.c_void_p] * (len(signature.inputs) + len(signature.outputs))]
         self._lock = threading.Lock()
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         arrays = self._checked_inputs(inputs)
-        outputs = [np.empty(spec.shape, dtype=spec.dtype) for spec in self.signature.outputs]
+        values = bind_symbols(self.signature, arrays)
+        outputs = [np.empty([evaluate(d, values) for d in spec.shape], dtype=spec.dtype) for spec in self.signature.outputs]
         pointers = [a.ctypes.data for a in (*arrays, *outputs)]
         with self._lock:
-            status = self._entry(*pointers)
+            status = self._entry(*(values[s] for s in self.signature.symbols), *pointers)
         if status != 0:
             raise OptFuseError(f"{self.signature.entry} returned error status {status}")
         return outputs
@@ -56,6 +63,35 @@ def _checked(array: object, spec: TensorSpec) -> np.ndarray:
     array = np.asarray(array)
     if array.dtype != np.dtype(spec.dtype):
         raise RuntimeInputError(f"input '{spec.name}' has dtype {array.dtype}, expected {spec.dtype}")
-    if array.shape != spec.shape:
-        raise RuntimeInputError(f"input '{spec.name}' has shape {list(array.shape)}, expected {list(spec.shape)}")
+    if len(array.shape) != len(spec.shape) or any(isinstance(d, int) and d != n for d, n in zip(spec.shape, array.shape)):
+        raise RuntimeInputError(f"input '{spec.name}' has shape {list(array.shape)}, expected {format_dims(spec.shape)}")
     return np.require(array, requirements="C")  # copies only if not contiguous; 0-d stays 0-d
+
+
+def bind_symbols(signature: Signature, arrays: Sequence[np.ndarray]) -> dict[str, int]:
+    """The value of every symbolic dim, from the inputs' shapes, checked against the bounds and each other."""
+    values: dict[str, int] = {}
+    bounds = dict(signature.bounds)
+    for spec, array in zip(signature.inputs, arrays):
+        for axis, (dim, size) in enumerate(zip(spec.shape, array.shape)):
+            if isinstance(dim, DimExpr) and dim.is_symbol():
+                name = dim.symbol_name
+                if name in values and values[name] != size:
+                    raise RuntimeInputError(
+                        f"input '{spec.name}' has {name} = {size} (dim {axis}), but an earlier input has {name} = {values[name]}"
+                    )
+                if size > bounds[name]:
+                    raise RuntimeInputError(
+                        f"input '{spec.name}' has {name} = {size} (dim {axis}), past its bound {bounds[name]}; "
+                        f"the model was compiled for {name} <= {bounds[name]}"
+                    )
+                values[name] = size
+    for spec, array in zip(signature.inputs, arrays):
+        for axis, (dim, size) in enumerate(zip(spec.shape, array.shape)):
+            if isinstance(dim, DimExpr) and not dim.is_symbol() and evaluate(dim, values) != size:
+                raise RuntimeInputError(f"input '{spec.name}' has {size} at dim {axis}, expected {dim} = {evaluate(dim, values)}")
+    for size in signature.sizes:
+        if evaluate(size, values) < 0:
+            shown = ", ".join(f"{k} = {v}" for k, v in sorted(values.items()))
+            raise RuntimeInputError(f"with {shown}, a tensor of the model would have the negative size {size} = {evaluate(size, values)}")
+    return values

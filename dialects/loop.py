@@ -17,7 +17,11 @@ A buffer is a builtin `memref` with a static shape; scalar math is xDSL's
 `loop.for` carries loop-carried values (reductions stay in registers);
 `loop.parallel` promises that its iterations are independent, which is what a
 later pass needs to split it across threads. Bounds are SSA values of type
-`index`, so they can be constants or runtime symbols.
+`index`, so they can be constants or runtime symbols. After `plan-memory`,
+intermediate buffers are `loop.view`s into one byte arena:
+
+    %arena = loop.alloc : memref<65536xi8>
+    %t = loop.view %arena[4096] : memref<65536xi8> to memref<1x16x8x8xf32>
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType
+from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     AnyAttr,
@@ -35,6 +39,7 @@ from xdsl.irdl import (
     irdl_op_definition,
     lazy_traits_def,
     operand_def,
+    prop_def,
     region_def,
     result_def,
     traits_def,
@@ -49,6 +54,7 @@ from xdsl.traits import (
     MemoryAllocEffect,
     MemoryReadEffect,
     MemoryWriteEffect,
+    Pure,
     RecursiveMemoryEffect,
 )
 from xdsl.utils.exceptions import VerifyException
@@ -316,8 +322,10 @@ class StoreOp(IRDLOperation):
 class AllocOp(IRDLOperation):
     """An intermediate buffer, live for one run of the model.
 
-    Where it lives (a slot in the workspace arena) is decided at emission time,
-    never by a call to malloc on the run path.
+    Where it lives is decided at compile time, never by a call to malloc on the
+    run path: `plan-memory` replaces each one in an entry function by a
+    `loop.view` of one arena (itself a `loop.alloc : memref<Nxi8>`), and
+    emit-llvm makes every `loop.alloc` left a static global.
 
         %t = loop.alloc : memref<1x16x8x8xf32>
     """
@@ -331,4 +339,91 @@ class AllocOp(IRDLOperation):
         super().__init__(result_types=[buffer_type])
 
 
-Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, AllocOp], [])
+def element_bytes(type_: Attribute) -> int | None:
+    """Bytes one element of a memref takes in memory, None for a type we cannot lay out.
+
+    `index` is 64 bits on every target we emit for; `i1` takes a byte, as it does in
+    emit-llvm's buffers (and numpy's bool).
+    """
+    if isinstance(type_, IndexType):
+        return 8
+    if isinstance(type_, IntegerType):
+        return -(-type_.width.data // 8)
+    size = getattr(type_, "size", None)  # xDSL's fixed-bitwidth float types know their byte size
+    return size if isinstance(size, int) else None
+
+
+def static_buffer_bytes(type_: MemRefType) -> int | None:
+    """The bytes a static, contiguous (default layout) memref occupies, None for any other memref."""
+    if not type_.has_static_shape() or not isinstance(type_.layout, NoneAttr):
+        return None
+    if not isinstance(type_.memory_space, NoneAttr):
+        return None
+    element = element_bytes(type_.element_type)
+    if element is None:
+        return None
+    count = 1
+    for dim in type_.get_shape():
+        count *= dim
+    return count * element
+
+
+@irdl_op_definition
+class ViewOp(IRDLOperation):
+    """A typed buffer inside a byte arena, at a static byte offset.
+
+        %arena = loop.alloc : memref<65536xi8>
+        %t = loop.view %arena[4096] : memref<65536xi8> to memref<1x16x8x8xf32>
+
+    `plan-memory` makes these: every intermediate buffer of an entry function
+    becomes a view into one arena, and buffers that are never live at the same
+    time share bytes. A view is only an address (arena base + offset), so it is
+    pure; two views are the same memory exactly where their byte ranges meet.
+    The verifier checks what makes the address arithmetic safe for emit-llvm,
+    which gives each view's pointer `dereferenceable(<bytes>)` and aligned
+    accesses: the view fits in the arena, and its offset is a multiple of its
+    element size.
+    """
+
+    name = "loop.view"
+    arena = operand_def(MemRefType)
+    offset = prop_def(IntegerAttr[I64])
+    result = result_def(MemRefType)
+    traits = traits_def(Pure())
+    assembly_format = "$arena `[` $offset `]` attr-dict `:` type($arena) `to` type($result)"
+
+    def __init__(self, arena: SSAValue | Operation, offset: int, result_type: Attribute):
+        super().__init__(operands=[arena], properties={"offset": IntegerAttr(offset, 64)}, result_types=[result_type])
+
+    @property
+    def byte_offset(self) -> int:
+        return self.offset.value.data
+
+    def verify_(self) -> None:
+        arena_type, view_type = self.arena.type, self.result.type
+        assert isinstance(arena_type, MemRefType) and isinstance(view_type, MemRefType)
+        if (
+            arena_type.element_type != IntegerType(8)
+            or len(arena_type.get_shape()) != 1
+            or (arena_bytes := static_buffer_bytes(arena_type)) is None
+        ):
+            raise VerifyException(f"loop.view: the arena must be a static memref<Nxi8>, got {arena_type}")
+        view_bytes = static_buffer_bytes(view_type)
+        if view_bytes is None:
+            raise VerifyException(
+                f"loop.view: the view must be a static memref with the default layout and a sized element type, got {view_type}"
+            )
+        offset = self.byte_offset
+        element = element_bytes(view_type.element_type)
+        assert element is not None
+        if offset < 0 or offset % element:
+            raise VerifyException(
+                f"loop.view: offset {offset} is not a non-negative multiple of the element size ({element} bytes of {view_type.element_type})"
+            )
+        if offset + view_bytes > arena_bytes:
+            raise VerifyException(
+                f"loop.view: {view_type} ({view_bytes} bytes at offset {offset}) does not fit in the arena of {arena_bytes} bytes"
+            )
+
+
+Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, AllocOp, ViewOp], [])

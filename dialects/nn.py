@@ -63,9 +63,11 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsolatedFromAbove, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from dialects.dims import Dim, DimExpr, Dims, DimsAttr, SymbolicDimError, ceildiv, dims_of_type, format_dims
 from dialects.semantics import Cond, Ix, KernelBuilder, Scalar
 
-Shape = tuple[int, ...]
+Shape = Dims
+"""A tensor's dims: ints, or symbolic dims (dialects/dims.py) where sizes are known only at run time."""
 AnyTensor = base(TensorType) | base(UnrankedTensorType)
 UNRANKED_F32 = UnrankedTensorType(f32)
 
@@ -86,9 +88,9 @@ class ShapeInferenceError(ValueError):
 
 
 def shape_of(value: SSAValue) -> Shape | None:
-    """The static shape of a tensor value, or None before shape inference."""
+    """The dims of a tensor value (symbolic where the type says so), or None before shape inference."""
     if isinstance(value.type, TensorType):
-        return tuple(value.type.get_shape())
+        return dims_of_type(value.type)
     return None
 
 
@@ -121,8 +123,7 @@ def broadcast_index(operand_shape: Shape, index: Sequence[Ix]) -> list[Ix]:
     return [i if d != 1 else i.kb.index(0) for i, d in zip(aligned, operand_shape)]
 
 
-def _fmt(shape: Shape) -> str:
-    return "[" + ", ".join(map(str, shape)) + "]"
+_fmt = format_dims
 
 
 # ===----------------------------------------------------------------------=== #
@@ -150,13 +151,13 @@ class NNOp(IRDLOperation):
         return None if any(s is None for s in shapes) else shapes  # type: ignore[return-value]
 
     def verify_(self) -> None:
-        shapes = self.operand_shapes()
-        result_shape = shape_of(self.output)
-        if shapes is None or result_shape is None:
-            return
         try:
+            shapes = self.operand_shapes()
+            result_shape = shape_of(self.output)
+            if shapes is None or result_shape is None:
+                return
             expected = self.infer_shape(shapes)
-        except ShapeInferenceError as error:
+        except (ShapeInferenceError, SymbolicDimError) as error:
             raise VerifyException(f"{self.name}: {error}") from error
         if expected != result_shape:
             raise VerifyException(f"{self.name}: result shape {_fmt(result_shape)} does not match the inferred {_fmt(expected)}")
@@ -773,9 +774,13 @@ class Window:
     def output_size(self) -> Shape:
         return tuple(self._output_length(d) for d in range(2))
 
-    def _output_length(self, d: int) -> int:
+    def _output_length(self, d: int) -> Dim:
         size, stride, begin = self.spatial[d], self.strides[d], self.pads[d]
         span = size + begin + self.pads[d + 2] - ((self.kernel[d] - 1) * self.dilations[d] + 1)
+        if not isinstance(span, int):
+            if self.ceil:
+                raise SymbolicDimError(f"ceil_mode on the symbolic spatial dim {size} is not supported")
+            return span // stride + 1  # the runtime refuses sizes where the window does not fit (a negative span)
         if span < 0:
             raise ShapeInferenceError(f"a window of {list(self.kernel)} (dilations {list(self.dilations)}) does not fit input {_fmt(self.spatial)} with pads {list(self.pads)}")
         out = -(-span // stride) + 1 if self.ceil else span // stride + 1
@@ -803,8 +808,11 @@ def _same_pads(spatial: Shape, kernel: Shape, strides: Shape, dilations: Shape, 
     """auto_pad SAME_*: pad so that output = ceil(input / stride); the odd pixel goes at the end for SAME_UPPER."""
     begins, ends = [], []
     for d in range(2):
-        out = -(-spatial[d] // strides[d])
-        total = max((out - 1) * strides[d] + (kernel[d] - 1) * dilations[d] + 1 - spatial[d], 0)
+        out = ceildiv(spatial[d], strides[d])
+        total = (out - 1) * strides[d] + (kernel[d] - 1) * dilations[d] + 1 - spatial[d]
+        if not isinstance(total, int):
+            raise SymbolicDimError(f"SAME padding of the symbolic dim {spatial[d]} with stride {strides[d]} depends on its value at run time, which is not supported")
+        total = max(total, 0)
         small, large = total // 2, total - total // 2
         begins.append(small if upper else large)
         ends.append(large if upper else small)
@@ -1020,8 +1028,8 @@ class _Sum:
 
 
 class _Mean(_Sum):
-    def finish(self, total: Scalar, count: int) -> Scalar:
-        return total / float(count)
+    def finish(self, total: Scalar, count: Dim) -> Scalar:
+        return total / (float(count) if isinstance(count, int) else total.kb.size(count).to_scalar())
 
 
 class _Max:
@@ -1047,7 +1055,7 @@ class _GlobalPoolOp(NNOp):
     def combine(self, acc: Scalar, x: Scalar) -> Scalar:
         raise NotImplementedError
 
-    def finish(self, total: Scalar, count: int) -> Scalar:
+    def finish(self, total: Scalar, count: Dim) -> Scalar:
         return total
 
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
@@ -1171,9 +1179,13 @@ class PadOp(NNOp):
         if len(pads) != 2 * len(x):
             raise ShapeInferenceError(f"{len(pads)} pads for a rank-{len(x)} input (need {2 * len(x)})")
         out = tuple(d + pads[i] + pads[i + len(x)] for i, d in enumerate(x))
-        if min(out, default=1) < 0 or (self.mode.data != "constant" and min(x, default=1) == 0):
+        numbers = [d for d in (*x, *out) if isinstance(d, int)]
+        if min(numbers, default=1) < 0 or (self.mode.data != "constant" and 0 in x):
             raise ShapeInferenceError(f"pads {list(pads)} do not fit input {_fmt(x)}")
-        if self.mode.data == "reflect" and any(p >= d for i, d in enumerate(x) for p in (pads[i], pads[i + len(x)])):
+        padded_symbolic = [d for i, d in enumerate(x) if not isinstance(d, int) and (pads[i] or pads[i + len(x)])]
+        if self.mode.data != "constant" and padded_symbolic:
+            raise SymbolicDimError(f"{self.mode.data} padding of the symbolic dim {padded_symbolic[0]} reads the input at positions known only at run time, which is not supported")
+        if self.mode.data == "reflect" and any(isinstance(d, int) and p >= d for i, d in enumerate(x) for p in (pads[i], pads[i + len(x)])):
             raise ShapeInferenceError(f"reflect pads {list(pads)} must be smaller than the input dims {_fmt(x)}")
         return out
 
@@ -1192,7 +1204,19 @@ class PadOp(NNOp):
         return inside.select(kb.read(self.input, safe), kb.const(self.value.value.data))
 
 
-def _linear_index(index: Sequence[Ix], shape: Shape) -> Ix:
+def _exact_quotient(total: Dim, known: Dim, message: str) -> Dim:
+    """total / known for a Reshape's -1: exact, or the reshape is invalid."""
+    if isinstance(total, int) and isinstance(known, int):
+        if known == 0 or total % known:
+            raise ShapeInferenceError(message)
+        return total // known
+    try:
+        return DimExpr.of(total).exact_div(DimExpr.of(known))
+    except SymbolicDimError as error:
+        raise ShapeInferenceError(f"{message}: {error}") from error
+
+
+def linear_index(index: Sequence[Ix], shape: Shape) -> Ix:
     linear = index[0].kb.index(0) if index else None
     for i, d in zip(index, shape):
         linear = linear * d + i  # type: ignore[operator]
@@ -1217,7 +1241,7 @@ class _ReshapeLike(NNOp):
         if [d for d in in_shape if d != 1] == [d for d in out_shape if d != 1]:
             kept = iter(i for i, d in zip(index, out_shape) if d != 1)
             return kb.read(self.operands[0], [next(kept) if d != 1 else kb.index(0) for d in in_shape])
-        return kb.read(self.operands[0], _delinearize(_linear_index(index, out_shape), in_shape))
+        return kb.read(self.operands[0], _delinearize(linear_index(index, out_shape), in_shape))
 
 
 @irdl_op_definition
@@ -1245,14 +1269,11 @@ class ReshapeOp(_ReshapeLike):
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
         x = operand_shapes[0]
         requested = list(self.shape.get_values())
-        out = [x[i] if d == 0 and self.allowzero is None and i < len(x) else d for i, d in enumerate(requested)]
-        if out.count(-1) > 1 or any(d < -1 for d in out):
+        if requested.count(-1) > 1 or any(d < -1 for d in requested):
             raise ShapeInferenceError(f"invalid target shape {requested}")
-        known = prod(d for d in out if d != -1)
+        out = [x[i] if d == 0 and self.allowzero is None and i < len(x) else d for i, d in enumerate(requested)]
         if -1 in out:
-            if known == 0 or prod(x) % known:
-                raise ShapeInferenceError(f"cannot reshape {_fmt(x)} into {requested}")
-            out[out.index(-1)] = prod(x) // known
+            out[out.index(-1)] = _exact_quotient(prod(x), prod(d for d in out if d != -1), f"cannot reshape {_fmt(x)} into {requested}")
         if prod(out) != prod(x):
             raise ShapeInferenceError(f"cannot reshape {_fmt(x)} ({prod(x)} elements) into {_fmt(tuple(out))}")
         return tuple(out)
@@ -1440,12 +1461,12 @@ class SliceOp(NNOp):
         properties = {k: i64_array(v) for k, v in (("starts", starts), ("ends", ends), ("axes", axes), ("steps", steps))}
         super().__init__(operands=[input], result_types=[result_type], properties=properties)
 
-    def ranges(self, x: Shape) -> list[range]:
+    def ranges(self, x: Shape) -> list[SliceRange]:
         """For each input axis, the input positions the result takes, in order."""
         starts, ends, axes, steps = (list(a.get_values()) for a in (self.starts, self.ends, self.axes, self.steps))
         if not len(starts) == len(ends) == len(axes) == len(steps):
             raise ShapeInferenceError(f"starts, ends, axes and steps differ in length ({len(starts)}, {len(ends)}, {len(axes)}, {len(steps)})")
-        ranges = [range(d) for d in x]
+        ranges = [SliceRange(0, 1, d) for d in x]
         seen: set[int] = set()
         for start, end, axis, step in zip(starts, ends, axes, steps):
             axis = normalize_axis(axis, len(x))
@@ -1453,17 +1474,43 @@ class SliceOp(NNOp):
                 raise ShapeInferenceError(f"axis {axis} is sliced twice" if axis in seen else "steps must not be 0")
             seen.add(axis)
             d = x[axis]
-            start, end = start + d if start < 0 else start, end + d if end < 0 else end
-            low, high = (0, d) if step > 0 else (-1, d - 1)
-            ranges[axis] = range(min(max(start, 0), high), min(max(end, low), high), step)
+            ranges[axis] = SliceRange.of(start, end, step, d) if isinstance(d, int) else SliceRange.symbolic(start, end, step, d)
         return ranges
 
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
-        return tuple(len(r) for r in self.ranges(operand_shapes[0]))
+        return tuple(r.length for r in self.ranges(operand_shapes[0]))
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         ranges = self.ranges((self.operand_shapes() or [])[0])
         return kb.read(self.input, [i * r.step + r.start for i, r in zip(index, ranges)])
+
+
+@dataclass(frozen=True)
+class SliceRange:
+    """The positions start, start + step, ... (length of them) that a slice takes along one axis."""
+
+    start: Dim
+    step: int
+    length: Dim
+
+    @staticmethod
+    def of(start: int, end: int, step: int, d: int) -> SliceRange:
+        """ONNX's rule: negative bounds count from the end, then both are clamped into the axis."""
+        start, end = start + d if start < 0 else start, end + d if end < 0 else end
+        low, high = (0, d) if step > 0 else (-1, d - 1)
+        taken = range(min(max(start, 0), high), min(max(end, low), high), step)
+        return SliceRange(taken.start, step, len(taken))
+
+    @staticmethod
+    def symbolic(start: int, end: int, step: int, d: DimExpr) -> SliceRange:
+        """Along a dim known only at run time, the bounds cannot be clamped at compile time:
+        what is accepted is a forward slice from a start to the end of the axis or to a
+        point counted from the end (x[k:], x[k:-j]); the runtime refuses sizes that make
+        its length negative."""
+        if step <= 0 or start < 0 or end in range(2**31):
+            raise SymbolicDimError(f"a slice [{start}:{end}:{step}] of the symbolic dim {d} needs its bounds clamped at run time, which is not supported")
+        last = d + end if end < 0 else d
+        return SliceRange(start, step, ceildiv(last - start, step))
 
 
 @irdl_op_definition
@@ -1672,10 +1719,10 @@ class _ReduceOp(NNOp):
     def combine(self, acc: Scalar, x: Scalar) -> Scalar:
         raise NotImplementedError
 
-    def finish(self, total: Scalar, count: int) -> Scalar:
+    def finish(self, total: Scalar, count: Dim) -> Scalar:
         return total
 
-    def reduce(self, kb: KernelBuilder, extents: list[int], element: Callable[[list[Ix]], Scalar]) -> Scalar:
+    def reduce(self, kb: KernelBuilder, extents: list[Dim], element: Callable[[list[Ix]], Scalar]) -> Scalar:
         """The result from the elements of one reduced slice (`element(k)` at position k)."""
         return self.finish(kb.reduce(extents, self.INIT, self.combine, element), prod(extents))
 
@@ -1742,7 +1789,7 @@ class ReduceLogSumExpOp(_ReduceOp):
 
     name = "nn.reduce_log_sum_exp"
 
-    def reduce(self, kb: KernelBuilder, extents: list[int], element: Callable[[list[Ix]], Scalar]) -> Scalar:
+    def reduce(self, kb: KernelBuilder, extents: list[Dim], element: Callable[[list[Ix]], Scalar]) -> Scalar:
         top = kb.reduce(extents, float("-inf"), lambda acc, v: acc.max(v), element)
         total = kb.reduce(extents, 0.0, lambda acc, v: acc + v, lambda k: (element(k) - top).exp())
         return total.log() + top
@@ -1959,4 +2006,4 @@ NN_OPS: list[type[NNOp]] = [
     ConstantOp,
 ]  # fmt: skip
 
-NN = Dialect("nn", [*NN_OPS, FusedOp, YieldOp], [])
+NN = Dialect("nn", [*NN_OPS, FusedOp, YieldOp], [DimsAttr])

@@ -46,6 +46,7 @@ from xdsl.dialects.utils.fast_math import FastMathFlag
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dialects import loop
+from dialects.dims import Dim, DimExpr, SymbolicDimError
 
 
 class ElementReader(Protocol):
@@ -77,6 +78,9 @@ class KernelBuilder:
     level_of: dict[SSAValue, int] = field(default_factory=dict[SSAValue, int])
     _constants: dict[tuple[float | int | bool, Attribute], SSAValue] = field(default_factory=dict)
     _reads: dict[tuple[SSAValue, tuple[int | SSAValue, ...]], Scalar] = field(default_factory=dict)
+    symbols: dict[str, SSAValue] = field(default_factory=dict[str, SSAValue])
+    """The runtime values (`index` arguments of the kernel) of the symbolic dims it uses."""
+    _sizes: dict[DimExpr, Ix] = field(default_factory=dict)
 
     @staticmethod
     def at(reader: ElementReader, block: Block, anchor: Operation | None) -> KernelBuilder:
@@ -117,10 +121,31 @@ class KernelBuilder:
         """The Python value of `value` if `const` made it, else None."""
         return next((key[0] for key, known in self._constants.items() if known is value), None)
 
-    def index(self, value: int | SSAValue | Ix) -> Ix:
+    def index(self, value: int | SSAValue | Ix | DimExpr) -> Ix:
         if isinstance(value, Ix):
             return value
+        if isinstance(value, DimExpr):
+            return self.size(value)
         return Ix(self, value)
+
+    def size(self, dim: Dim) -> Ix:
+        """A dim as an index: a symbolic one is computed from the symbols' values, once per kernel."""
+        if isinstance(dim, int):
+            return self.index(dim)
+        if dim not in self._sizes:
+            total = self.index(0)
+            for monomial, coefficient in dim.terms.items():
+                term = self.index(coefficient)
+                for atom in monomial:
+                    if atom.numerator is not None:
+                        term = term * (self.size(atom.numerator) // atom.divisor)
+                    elif atom.name in self.symbols:
+                        term = term * self.index(self.symbols[atom.name])
+                    else:
+                        raise SymbolicDimError(f"the kernel has no value for the symbol '{atom.name}'")
+                total = total + term
+            self._sizes[dim] = total
+        return self._sizes[dim]
 
     def read(self, value: SSAValue, index: Sequence[Ix]) -> Scalar:
         """The element of tensor `value` at `index`; computed once per distinct index."""
@@ -137,7 +162,7 @@ class KernelBuilder:
 
     # -- loops -----------------------------------------------------------------
 
-    def parallel_nest(self, extents: Sequence[int]) -> list[Ix]:
+    def parallel_nest(self, extents: Sequence[Dim]) -> list[Ix]:
         """Open one loop per extent (size-1 dims get the constant index 0) and descend into it.
 
         The outermost loop is a loop.parallel: its iterations write disjoint
@@ -149,7 +174,7 @@ class KernelBuilder:
             if extent == 1:
                 index.append(self.index(0))
                 continue
-            bounds = (self.const(0, IndexType()).value, self.const(extent, IndexType()).value, self.const(1, IndexType()).value)
+            bounds = (self.const(0, IndexType()).value, self.size(extent).ssa(), self.const(1, IndexType()).value)
             nest = loop.ParallelOp(*bounds) if first else loop.ForOp(*bounds)
             first = False
             self._open(nest)
@@ -167,7 +192,7 @@ class KernelBuilder:
 
     def reduce(
         self,
-        extents: Sequence[int],
+        extents: Sequence[Dim],
         init: float,
         combine: Callable[[Scalar, Scalar], Scalar],
         body: Callable[[list[Ix]], Scalar],
@@ -185,7 +210,7 @@ class KernelBuilder:
         depth = len(self.levels)
         loops: list[loop.ForOp] = []
         for extent in extents:
-            bounds = (self.const(0, IndexType()).value, self.const(extent, IndexType()).value, self.const(1, IndexType()).value)
+            bounds = (self.const(0, IndexType()).value, self.size(extent).ssa(), self.const(1, IndexType()).value)
             nest = loop.ForOp(*bounds, inits=[accumulator.value])
             if loops:
                 self.levels[-1].insert(nest)
@@ -249,13 +274,13 @@ class Ix:
             return self.kb.const(self.value, IndexType()).value
         return self.value
 
-    def _binary(self, other: Ix | int, fold: Callable[[int, int], int], op: type[arith.SignlessIntegerBinaryOperation]) -> Ix:
+    def _binary(self, other: Ix | Dim, fold: Callable[[int, int], int], op: type[arith.SignlessIntegerBinaryOperation]) -> Ix:
         other = self.kb.index(other)
         if isinstance(self.value, int) and isinstance(other.value, int):
             return self.kb.index(fold(self.value, other.value))
         return self.kb.index(self.kb.emit(op(self.ssa(), other.ssa())))
 
-    def __add__(self, other: Ix | int) -> Ix:
+    def __add__(self, other: Ix | Dim) -> Ix:
         if other == 0 or (isinstance(other, Ix) and other.value == 0):
             return self
         if self.value == 0:
@@ -264,12 +289,12 @@ class Ix:
 
     __radd__ = __add__
 
-    def __sub__(self, other: Ix | int) -> Ix:
+    def __sub__(self, other: Ix | Dim) -> Ix:
         if other == 0 or (isinstance(other, Ix) and other.value == 0):
             return self
         return self._binary(other, lambda a, b: a - b, arith.SubiOp)
 
-    def __mul__(self, other: Ix | int) -> Ix:
+    def __mul__(self, other: Ix | Dim) -> Ix:
         if other == 1 or (isinstance(other, Ix) and other.value == 1):
             return self
         if other == 0 or self.value == 0:
@@ -291,21 +316,21 @@ class Ix:
             return self.kb.index(0)
         return self._binary(other, lambda a, b: a % b, arith.RemUIOp)
 
-    def _compare(self, other: Ix | int, predicate: str, fold: Callable[[int, int], bool]) -> Cond:
+    def _compare(self, other: Ix | Dim, predicate: str, fold: Callable[[int, int], bool]) -> Cond:
         other = self.kb.index(other)
         if isinstance(self.value, int) and isinstance(other.value, int):
             return Cond(self.kb, fold(self.value, other.value))
         return Cond(self.kb, self.kb.emit(arith.CmpiOp(self.ssa(), other.ssa(), predicate)))
 
-    def __lt__(self, other: Ix | int) -> Cond:  # type: ignore[override]
+    def __lt__(self, other: Ix | Dim) -> Cond:  # type: ignore[override]
         return self._compare(other, "slt", lambda a, b: a < b)
 
-    def __ge__(self, other: Ix | int) -> Cond:  # type: ignore[override]
+    def __ge__(self, other: Ix | Dim) -> Cond:  # type: ignore[override]
         return self._compare(other, "sge", lambda a, b: a >= b)
 
-    def clamp(self, low: int, high: int) -> Ix:
+    def clamp(self, low: int, high: Dim) -> Ix:
         """min(max(self, low), high): an index that is always safe to load from."""
-        if isinstance(self.value, int):
+        if isinstance(self.value, int) and isinstance(high, int):
             return self.kb.index(min(max(self.value, low), high))
         low_ix, high_ix = self.kb.index(low), self.kb.index(high)
         raised = self.kb.emit(arith.MaxSIOp(self.ssa(), low_ix.ssa()))
@@ -313,6 +338,11 @@ class Ix:
 
     def __neg__(self) -> Ix:
         return self.kb.index(0) - self
+
+    def to_scalar(self) -> Scalar:
+        """The index as an f32 element (a count that is only known at run time, e.g. a mean's divisor)."""
+        integer = self.kb.emit(arith.IndexCastOp(self.ssa(), i64))
+        return Scalar(self.kb, self.kb.emit(arith.SIToFPOp(integer, f32)))
 
     def abs(self) -> Ix:
         if isinstance(self.value, int):
@@ -496,7 +526,7 @@ class NumpyEvaluator(KernelBuilder):
             self.arrays[op.results[0]] = _evaluate(op, [self.arrays[v] for v in op.operands])
         return op
 
-    def parallel_nest(self, extents: Sequence[int]) -> list[Ix]:
+    def parallel_nest(self, extents: Sequence[Dim]) -> list[Ix]:
         rank = len(extents)
         return [
             self.index(self.bind(np.arange(e).reshape([e if a == d else 1 for a in range(rank)])))
@@ -528,7 +558,7 @@ _NUMPY_OPS: dict[type[Operation], Callable[..., np.ndarray]] = {
     math.ExpOp: np.exp, math.LogOp: np.log, math.SqrtOp: np.sqrt, math.TanhOp: np.tanh, math.PowFOp: np.power,
     math.ErfOp: np.vectorize(pymath.erf, otypes=[np.float32]),
     math.Log1pOp: np.log1p, math.AbsFOp: np.abs, math.FloorOp: np.floor, math.CeilOp: np.ceil,
-    arith.FPToSIOp: np.trunc, arith.IndexCastOp: np.asarray,
+    arith.FPToSIOp: np.trunc, arith.IndexCastOp: np.asarray, arith.SIToFPOp: np.asarray,
 }  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 Our passes live one per file in this package, named after the pass
 (`shape_infer.py` is `shape-infer`); xDSL's generic cleanups are registered
 under their own names. Getters import lazily, so listing passes stays cheap.
+Passes from plugin files and installed packages join them (compiler/plugins.py).
 """
 
 import importlib
@@ -31,6 +32,7 @@ OUR_PASSES: dict[str, PassGetter] = {
         ("fold-batchnorm", "FoldBatchNormPass"),
         ("fuse", "FusePass"),
         ("lower-to-loops", "LowerToLoopsPass"),
+        ("plan-memory", "PlanMemoryPass"),
         ("approximate-math", "ApproximateMathPass"),
         ("emit-llvm", "EmitLLVMPass"),
     )
@@ -40,8 +42,16 @@ XDSL_PASSES = ("canonicalize", "cse", "dce")
 """xDSL's own passes that work on our dialects through their traits."""
 
 
+def builtin_pass_names() -> list[str]:
+    """The passes opt-fuse itself provides; a plugin may not take these names."""
+    return [*XDSL_PASSES, *OUR_PASSES]
+
+
 def get_all_passes() -> dict[str, PassGetter]:
+    """Every pass a pipeline may name: xDSL's, ours, and the plugins' (compiler/plugins.py)."""
     from xdsl.transforms import get_all_passes as get_xdsl_passes
 
+    from compiler.plugins import plugin_passes
+
     xdsl_passes = get_xdsl_passes()
-    return {**{name: xdsl_passes[name] for name in XDSL_PASSES}, **OUR_PASSES}
+    return {**{name: xdsl_passes[name] for name in XDSL_PASSES}, **OUR_PASSES, **plugin_passes()}

@@ -20,6 +20,7 @@ from xdsl.dialects import builtin
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
+from compiler.diagnostics import warn
 from dialects.nn import ConstantOp, NNOp, shape_of
 from dialects.semantics import evaluate
 from passes.lower_to_loops import needs_shape_inference
@@ -50,7 +51,9 @@ class FoldConstantsPass(ModulePass):
     """Replace each nn op with only constant operands by the constant it computes (numpy).
 
     `max-elements` bounds the size of a folded result, so a small constant
-    broadcast to a huge shape stays an op instead of becoming huge weights.
+    broadcast to a huge shape stays an op instead of becoming huge weights;
+    each op left unfolded for that reason gets a warning, since it now runs
+    at every inference although its inputs are known.
     """
 
     name = "fold-constants"
@@ -61,7 +64,12 @@ class FoldConstantsPass(ModulePass):
         if needs_shape_inference(op):
             ShapeInferPass().apply(ctx, op)
         for nested in list(op.walk()):
-            if not isinstance(nested, NNOp) or not is_foldable(nested, self.max_elements):
+            if not isinstance(nested, NNOp):
+                continue
+            if not is_foldable(nested, self.max_elements):
+                if is_foldable(nested, max_elements=float("inf")):  # type: ignore[arg-type]
+                    elements = prod(shape_of(nested.output) or ())
+                    warn(nested, f"not folded: its result would be a constant of {elements} elements (max-elements={self.max_elements}); it is computed at run time", self.name)
                 continue
             operands = [v.owner for v in nested.operands]
             constant = fold(nested)

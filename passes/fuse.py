@@ -47,6 +47,7 @@ from xdsl.passes import ModulePass
 from compiler.errors import OptFuseError
 from compiler.fusion_report import Decision, FunctionReport, GroupSummary, Node, write_dot, write_report
 from dialects import loop
+from dialects.dims import bounds_of
 from dialects.nn import ConstantOp, FusedOp, FusionKind, NNOp, YieldOp, shape_of
 from passes.lower_to_loops import Group, build_kernel, needs_shape_inference
 from passes.shape_infer import ShapeInferPass
@@ -209,7 +210,8 @@ class _Planner:
         key = frozenset(ops)
         if key not in self._costs:
             outputs = self.outputs(ops)
-            self._costs[key] = kernel_cost(build_kernel(Group(list(ops), outputs, outputs), "cost"))
+            kernel = build_kernel(Group(list(ops), outputs, outputs), "cost", at_bounds=bounds_of(self.function.attributes))
+            self._costs[key] = kernel_cost(kernel)
         return self._costs[key]
 
     def _successors(self, group: int) -> set[int]:

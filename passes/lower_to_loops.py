@@ -20,30 +20,61 @@ The function itself becomes the entry point that owns the buffers:
 Inputs stay the caller's buffers and outputs are written in place into the
 caller's buffers (appended after the inputs); weights become `memref.global`
 constants; splat constants are folded into the code that reads them.
+
+With symbolic dims (dialects/dims.py), the entry takes the symbols' values
+first (`%batch: index`), and so does every kernel whose sizes use them. A
+tensor with symbolic dims is a flat buffer: `memref<?xf32>` when the caller owns
+it, `memref<Nxf32>` sized at the bounds when the entry allocates it. Kernels
+loop to sizes computed from the symbols and address such buffers by linear
+position, so one library serves every size up to the bounds.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects import builtin, func, memref
-from xdsl.dialects.builtin import MemRefType, StringAttr, TensorType, UnitAttr
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import IndexType, MemRefType, StringAttr, TensorType, UnitAttr
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from compiler.diagnostics import describe_op
 from compiler.errors import OptFuseError
 from dialects import loop
-from dialects.nn import ConstantOp, FusedOp, NNOp, shape_of
+from dialects.dims import (
+    DIM_BOUNDS_ATTR,
+    DYNAMIC,
+    SymbolicDimError,
+    bounds_attr,
+    bounds_of,
+    dims_of_type,
+    is_static,
+    symbols_of,
+    upper_bound,
+)
+from dialects.nn import ConstantOp, FusedOp, NNOp, Shape, linear_index, shape_of
 from dialects.semantics import Ix, KernelBuilder, Scalar
 from passes.shape_infer import ShapeInferPass
 
 
-def buffer_type(value: SSAValue) -> MemRefType:
-    assert isinstance(value.type, TensorType), f"{value.type} has no static shape"
-    return MemRefType(value.type.get_element_type(), value.type.get_shape())
+def buffer_type(value: SSAValue, bounds: Mapping[str, int] | None = None) -> MemRefType:
+    """The buffer of a tensor: its shape when static; with symbolic dims, a flat `memref<?xT>`
+    when the caller owns it (`bounds` None), else a flat buffer sized at the bounds."""
+    assert isinstance(value.type, TensorType), f"{value.type} has no shape"
+    dims = dims_of_type(value.type)
+    element = value.type.get_element_type()
+    if is_static(dims):
+        return MemRefType(element, dims)
+    if bounds is None:
+        return MemRefType(element, [DYNAMIC])
+    return MemRefType(element, [upper_bound(prod(dims), bounds)])
+
+
+def symbols_used(values: Iterable[SSAValue]) -> list[str]:
+    return sorted(symbols_of([d for v in values if (dims := shape_of(v)) is not None for d in dims]))
 
 
 def _inline_splat(value: SSAValue) -> bool:
@@ -87,35 +118,59 @@ class Group:
         return f"{function_name}_k{number}_{'_'.join(kinds[:3])}{'_etc' if len(kinds) > 3 else ''}"
 
 
-def build_kernel(group: Group, name: str) -> func.FuncOp:
-    """One private function: loops over the output shape, computes the group's outputs, stores them."""
+def build_kernel(
+    group: Group,
+    name: str,
+    buffer_types: Sequence[Attribute] | None = None,
+    symbols: Sequence[str] = (),
+    at_bounds: Mapping[str, int] | None = None,
+) -> func.FuncOp:
+    """One private function: loops over the output shape, computes the group's outputs, stores them.
+
+    Its arguments are the buffers it reads, the buffers it writes (typed as
+    the caller's, `buffer_types`), then the values of the `symbols` its sizes
+    depend on. A buffer of a tensor with symbolic dims is flat: the kernel
+    computes the linear position from the dims. With `at_bounds`, the symbols
+    are constants at their bounds instead (the fusion cost model's view).
+    """
     inputs = group.external_inputs()
-    arg_types = [buffer_type(v) for v in (*inputs, *group.outputs)]
-    kernel = func.FuncOp(name, (arg_types, []), visibility="private")
+    if buffer_types is None:
+        buffer_types = [buffer_type(v, at_bounds or {}) for v in (*inputs, *group.outputs)]
+    if at_bounds is not None:
+        symbols = ()
+    kernel = func.FuncOp(name, ([*buffer_types, *[IndexType()] * len(symbols)], []), visibility="private")
     block = kernel.body.block
     for arg, value in zip(block.args, inputs):
         arg.name_hint = value.name_hint
-    for number, arg in enumerate(block.args[len(inputs) :]):
+    for number, arg in enumerate(block.args[len(inputs) : len(buffer_types)]):
         arg.name_hint = f"out{number}" if len(group.outputs) > 1 else "out"
+    for arg, symbol in zip(block.args[len(buffer_types) :], symbols):
+        arg.name_hint = symbol
     buffers = dict(zip(inputs, block.args))
     members = set(group.ops)
+
+    def position(dims: Shape, index: Sequence[Ix]) -> list[Ix]:
+        return list(index) if is_static(dims) else [linear_index(index, dims) if index else kb.index(0)]
 
     def read(kb: KernelBuilder, value: SSAValue, index: Sequence[Ix]) -> Scalar:
         producer = value.owner
         if producer in members or _inline_splat(value):
             assert isinstance(producer, NNOp)
             return producer.emit_element(kb, list(index))
-        return kb.load(buffers[value], index)
+        return kb.load(buffers[value], position(shape_of(value) or (), index))
 
     block.add_op(ret := func.ReturnOp())
     kb = KernelBuilder.at(read, block, ret)
+    kb.symbols = dict(zip(symbols, block.args[len(buffer_types) :]))
+    for symbol, bound in (at_bounds or {}).items():
+        kb.symbols[symbol] = kb.const(bound, IndexType()).value
     shape = shape_of(group.outputs[0])
     assert shape is not None
     index = kb.parallel_nest(shape)
-    for value, out in zip(group.outputs, block.args[len(inputs) :]):
+    for value, out in zip(group.outputs, block.args[len(inputs) : len(buffer_types)]):
         if shape_of(value) != shape:
             raise OptFuseError(f"lower-to-loops: group outputs have different shapes ({shape} and {shape_of(value)})")
-        kb.store(kb.read(value, index), out, index)
+        kb.store(kb.read(value, index), out, position(shape, index))
     return kernel
 
 
@@ -124,6 +179,9 @@ class _FunctionLowering:
     """Builds the entry function: buffers, globals, one call per group."""
 
     function: func.FuncOp
+    bounds: dict[str, int] = field(default_factory=dict[str, int])
+    symbols: dict[str, SSAValue] = field(default_factory=dict[str, SSAValue])
+    """The entry's leading `index` arguments: the runtime values of the symbolic dims."""
     entry: Block = field(default_factory=Block)
     buffers: dict[SSAValue, SSAValue] = field(default_factory=dict[SSAValue, SSAValue])
     globals: list[Operation] = field(default_factory=list[Operation])
@@ -136,6 +194,10 @@ class _FunctionLowering:
     def lower(self) -> func.FuncOp:
         returned = self.function.get_return_op()
         assert returned is not None
+        self.bounds = bounds_of(self.function.attributes)
+        for name in symbols_used(self.function.body.block.args):
+            self.symbols[name] = self.entry.insert_arg(IndexType(), len(self.entry.args))
+            self.symbols[name].name_hint = name
         for arg in self.function.body.block.args:
             self.buffers[arg] = self.entry.insert_arg(buffer_type(arg), len(self.entry.args))
             self.buffers[arg].name_hint = arg.name_hint
@@ -148,6 +210,8 @@ class _FunctionLowering:
         self.entry.add_op(func.ReturnOp())
         entry = func.FuncOp(self.name, ([a.type for a in self.entry.args], []), Region(self.entry))
         entry.attributes["loop.entry"] = UnitAttr()
+        if self.bounds:
+            entry.attributes[DIM_BOUNDS_ATTR] = bounds_attr(self.bounds)
         return entry
 
     def _output_buffers(self, results: Sequence[SSAValue]) -> list[tuple[SSAValue, SSAValue]]:
@@ -179,7 +243,7 @@ class _FunctionLowering:
             if isinstance(value.owner, ConstantOp):
                 self.buffers[value] = self._global(value.owner)
             else:
-                alloc = loop.AllocOp(buffer_type(value))
+                alloc = loop.AllocOp(self._bounded_buffer_type(value))
                 self.entry.add_op(alloc)
                 self.buffers[value] = alloc.buffer
             self.buffers[value].name_hint = value.name_hint
@@ -194,12 +258,29 @@ class _FunctionLowering:
         self.entry.add_op(get)
         return get.memref
 
+    def _bounded_buffer_type(self, value: SSAValue) -> MemRefType:
+        try:
+            return buffer_type(value, self.bounds)
+        except SymbolicDimError as error:
+            where = describe_op(value.owner) if isinstance(value.owner, Operation) else f"@{self.name}"
+            raise OptFuseError(f"lower-to-loops: {where}: {error}; give it with --dim-bound NAME=N") from error
+
     def _call_kernel(self, group: Group, outputs: Sequence[SSAValue] | None = None) -> None:
-        kernel = build_kernel(group, group.kernel_name(self.name, len(self.kernels)))
-        self.kernels.append(kernel)
         arguments = [self._buffer(group.arguments.get(v, v)) for v in group.external_inputs()]
         arguments += outputs if outputs is not None else [self._buffer(v) for v in group.results]
-        self.entry.add_op(func.CallOp(kernel.sym_name.data, arguments, []))
+        symbols = symbols_used(_values_of(group))
+        try:
+            kernel = build_kernel(group, group.kernel_name(self.name, len(self.kernels)), [a.type for a in arguments], symbols)
+        except SymbolicDimError as error:
+            op = group.ops[0] if group.ops else None
+            raise OptFuseError(f"lower-to-loops: {describe_op(op) if op else 'a copy'}: {error}") from error
+        self.kernels.append(kernel)
+        self.entry.add_op(func.CallOp(kernel.sym_name.data, [*arguments, *(self.symbols[s] for s in symbols)], []))
+
+
+def _values_of(group: Group) -> list[SSAValue]:
+    """Every tensor the group's kernel touches, whose dims may name symbols."""
+    return [*(v for op in group.ops for v in (*op.operands, *op.results)), *group.outputs]
 
 
 def needs_shape_inference(module: builtin.ModuleOp) -> bool:

@@ -1,11 +1,16 @@
-"""shape-infer: give every nn op's result its static shape.
+"""shape-infer: give every nn op's result its shape, symbolic where the inputs' are.
 
 Walks each function in order and asks every nn op for its shape function
 (`NNOp.infer_shape`) on the shapes of its operands, then updates the function's
-signature to the inferred result types. An op whose operands cannot be
-combined is reported with its location, e.g.
+signature to the inferred result types. Symbolic dims (dialects/dims.py) flow
+through the same shape functions: `tensor<?x128xf32, #nn.dims<[batch * 2, 128]>>`.
+Every symbol of the function's inputs needs an upper bound in its
+`nn.dim_bounds` attribute (Caffe2's bound shape inference: memory is planned
+at the bounds). An op whose operands cannot be combined is reported with its
+location, e.g.
 
     shape-infer: 'nn.add' (ONNX node 'Add_3'): shapes [2, 3] and [4] cannot be broadcast together
+    shape-infer: 'nn.add' at model.mlir:4:3: shapes [batch, 4] and [3, 4] cannot be broadcast together
 """
 
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from xdsl.rewriter import Rewriter
 
 from compiler.diagnostics import describe_op
 from compiler.errors import ShapeError
+from dialects.dims import SymbolicDimError, bounds_of, symbols_of, tensor_type
 from dialects.nn import NNOp, ShapeInferenceError, shape_of
 
 
@@ -28,14 +34,30 @@ def infer_op(op: NNOp) -> None:
         raise ShapeError(f"shape-infer: {describe_op(op)}: the shapes of operands {unknown} are unknown")
     try:
         shape = op.infer_shape(shapes)
-    except ShapeInferenceError as error:
+    except (ShapeInferenceError, SymbolicDimError) as error:
         raise ShapeError(f"shape-infer: {describe_op(op)}: {error}") from error
     element_type = op.output.type.get_element_type()  # type: ignore[attr-defined]
-    inferred = TensorType(element_type, shape)
+    inferred = tensor_type(element_type, shape)
     if op.output.type != inferred:
         if isinstance(op.output.type, TensorType):
             raise ShapeError(f"shape-infer: {describe_op(op)}: the result is declared {op.output.type} but is {inferred}")
         Rewriter.replace_value_with_new_type(op.output, inferred)
+
+
+def check_bounds(function: func.FuncOp) -> None:
+    """Every symbolic dim of the inputs needs an upper bound: memory is planned at the bounds."""
+    bounds = bounds_of(function.attributes)
+    for arg in function.body.block.args:
+        dims = shape_of(arg) if isinstance(arg.type, TensorType) else None
+        for name in sorted(symbols_of(dims or ()) - bounds.keys()):
+            raise ShapeError(
+                f"shape-infer: @{function.sym_name.data}: symbolic dim '{name}' of input %{arg.name_hint or arg.index} has no upper bound; "
+                f"give one with --dim-bound {name}=<max> (dim_bounds={{'{name}': <max>}} in the Python API), "
+                f"or as the function attribute nn.dim_bounds = {{{name} = <max> : i64}}"
+            )
+        for name, bound in bounds.items():
+            if bound < 1:
+                raise ShapeError(f"shape-infer: @{function.sym_name.data}: the bound of '{name}' must be at least 1, got {bound}")
 
 
 def update_signature(function: func.FuncOp) -> None:
@@ -48,7 +70,7 @@ def update_signature(function: func.FuncOp) -> None:
 
 @dataclass(frozen=True)
 class ShapeInferPass(ModulePass):
-    """Infers static shapes for every nn op, and the function result types from them."""
+    """Infers the shape of every nn op's result (symbolic dims included), and the function result types."""
 
     name = "shape-infer"
 
@@ -56,6 +78,7 @@ class ShapeInferPass(ModulePass):
         for function in op.walk():
             if not isinstance(function, func.FuncOp):
                 continue
+            check_bounds(function)
             for nested in function.walk():
                 if isinstance(nested, NNOp):
                     infer_op(nested)

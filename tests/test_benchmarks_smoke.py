@@ -64,3 +64,22 @@ def test_light_models_rejects_an_unknown_model(capsys: pytest.CaptureFixture[str
         light_models.main(["no_such_model"])
     assert exit_info.value.code == 2
     assert "unknown model(s) no_such_model" in capsys.readouterr().err
+
+
+def _load_bound_shapes():
+    spec = importlib.util.spec_from_file_location("opt_fuse_bound_shapes", REPO_ROOT / "benchmarks" / "bound_shapes.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bound_shapes_quick_reports_memory_and_generality(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bound_shapes = _load_bound_shapes()
+    out = tmp_path / "bound.json"
+    assert bound_shapes.main(["--quick", "--json", str(out)]) == 0
+    [result] = json.loads(out.read_text())
+    assert set(result) == {f.name for f in dataclasses.fields(bound_shapes.Result)}
+    assert 0 < result["arena_mib"] <= result["unplanned_mib"]
+    assert result["opt_fuse_peak_rss_mib"] > 0 and result["ort_peak_rss_mib"] > 0
+    assert "| encoder-small |" in capsys.readouterr().out

@@ -1,7 +1,7 @@
 """The compile driver: artifacts for each target, the header, and run_node.
 
 The aarch64 object and shared library are checked by their ELF headers
-(and by `file` when it is installed); running them under qemu comes later.
+(and by `file` when it is installed); tests/test_aarch64.py runs aarch64 code under qemu.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import onnx
 import pytest
 from onnx import helper
 
-import compiler.backend as backend
+from compiler import backend
 from compiler.driver import compile_model
 
 ROOT = Path(__file__).resolve().parent.parent

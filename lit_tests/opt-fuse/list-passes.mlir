@@ -20,4 +20,4 @@
 // CHECK-NEXT:     report: str = ''
 // CHECK-NEXT:     dot: str = ''
 // CHECK:      lower-to-loops  -- Lowers each function of nn ops
-// CHECK:      shape-infer  -- Infers static shapes for every nn op
+// CHECK:      shape-infer  -- Infers the shape of every nn op

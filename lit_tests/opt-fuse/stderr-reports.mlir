@@ -7,7 +7,7 @@
 // STDOUT-LABEL: func.func @f
 // STDOUT-NEXT:    nn.relu %x : (tensor<2xf32>) -> tensor<2xf32>
 // STDOUT-NEXT:    func.return
-// STDOUT-NOT:  pass timing
+// STDOUT-NOT:  Execution time report
 
 // After shape-infer the duplicate relu is still there; after cse it is gone.
 // STDERR:      // -----// IR Dump After shape-infer //----- //
@@ -16,10 +16,18 @@
 // STDERR:      // -----// IR Dump After cse //----- //
 // STDERR:        nn.relu %x : (tensor<2xf32>) -> tensor<2xf32>
 // STDERR-NEXT:   func.return
-// STDERR:      opt-fuse pass timing
-// STDERR:      Total: {{[0-9.]+}} s
-// STDERR:      {{[0-9.]+}}%  shape-infer
-// STDERR-NEXT: {{[0-9.]+}}%  cse
+// The timing report is mlir's -mlir-timing table: parsing, each pass in pipeline
+// order, verification, printing, the rest, and the total.
+// STDERR:      ... Execution time report ...
+// STDERR:      Total Execution Time: {{[0-9.]+}} seconds
+// STDERR:      ----Wall Time----  ----Name----
+// STDERR:      {{[0-9.]+}} ({{ *[0-9.]+}}%)  Parser
+// STDERR-NEXT: {{[0-9.]+}} ({{ *[0-9.]+}}%)  shape-infer
+// STDERR-NEXT: {{[0-9.]+}} ({{ *[0-9.]+}}%)  cse
+// STDERR-NEXT: {{[0-9.]+}} ({{ *[0-9.]+}}%)  Verifier
+// STDERR-NEXT: {{[0-9.]+}} ({{ *[0-9.]+}}%)  Output
+// STDERR-NEXT: {{[0-9.]+}} ({{ *[0-9.]+}}%)  Rest
+// STDERR-NEXT: {{[0-9.]+}} (100.0%)  Total
 func.func @f(%x: tensor<2xf32>) -> tensor<*xf32> {
   %0 = nn.relu %x : (tensor<2xf32>) -> tensor<*xf32>
   %1 = nn.relu %x : (tensor<2xf32>) -> tensor<*xf32>

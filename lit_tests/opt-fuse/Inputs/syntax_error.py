@@ -1,0 +1,3 @@
+# A plugin that does not parse.
+def broken(:
+    pass
