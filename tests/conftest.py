@@ -17,3 +17,21 @@ os.environ["OPT_FUSE_CACHE"] = "0"
 _cache_dir = tempfile.mkdtemp(prefix="opt-fuse-test-cache-")
 os.environ["OPT_FUSE_CACHE_DIR"] = _cache_dir
 atexit.register(shutil.rmtree, _cache_dir, ignore_errors=True)
+
+
+SLOW_FIRST = (
+    "tests/test_lit.py::",
+    "tests/test_sanitizers.py::test_fuzz_graphs_are_clean",
+    "tests/test_fusion_fuzz.py::",
+    "tests/test_light_models.py::test_light_model_with_random_weights_matches_onnxruntime",
+    "tests/test_aarch64.py::test_light_model_on_aarch64",
+)
+"""Tests that take minutes each (the whole lit suite is one of them), started first so the
+two xdist workers end together instead of one finishing the lit suite alone at the end."""
+
+
+def pytest_collection_modifyitems(items: list) -> None:  # noqa: ANN001  (pytest's hook signature)
+    def rank(item) -> int:  # noqa: ANN001
+        return next((i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)), len(SLOW_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each rank is kept
