@@ -95,8 +95,8 @@ SYMBOLIC_SHAPE_OPS: dict[str, Callable[..., np.ndarray]] = {
     "Div": lambda a, x, y: x // y,
     "Neg": lambda a, x: -x,
     "Gather": lambda a, x, i: np.take(x, i.astype(np.int64), axis=a.get("axis", 0)),
-    "Unsqueeze": lambda a, x, axes=None: np.reshape(x, _unsqueezed(x.shape, list(a.get("axes", [])) if axes is None else [int(v) for v in axes])),
-    "Squeeze": lambda a, x, axes=None: np.reshape(x, _squeezed(x.shape, _axes(a, axes, x.ndim))),
+    "Unsqueeze": lambda a, x, axes=None: np.reshape(x, nn.unsqueezed(x.shape, _axes(a, axes))),
+    "Squeeze": lambda a, x, axes=None: np.reshape(x, nn.squeezed(x.shape, _axes(a, axes))),
     "Concat": lambda a, *xs: np.concatenate(xs, axis=a.get("axis", 0)),
     "Slice": lambda a, x, starts, ends, axes=None, steps=None: _slice(x, starts, ends, axes, steps),
     "Reshape": lambda a, x, shape: np.reshape(x, [int(v) for v in shape]),
@@ -217,21 +217,9 @@ def _upgrade_old_opset(model: onnx.ModelProto) -> onnx.ModelProto:
         raise ModelImportError(f"opset {opset} is not supported, and upgrading it to opset {MIN_OPSET} failed: {_first_line(error)}") from error
 
 
-def _unsqueezed(shape: tuple[int, ...], axes: list[int]) -> list[int]:
-    rank = len(shape) + len(axes)
-    positions = {a % rank for a in axes}
-    rest = iter(shape)
-    return [1 if i in positions else next(rest) for i in range(rank)]
-
-
-def _squeezed(shape: tuple[int, ...], axes: set[int]) -> list[int]:
-    """Squeeze's result shape: the given axes removed, or every size-1 axis when none are given."""
-    return [d for i, d in enumerate(shape) if not (i in axes or (not axes and d == 1))]
-
-
-def _axes(a: dict[str, Any], axes: np.ndarray | None, rank: int) -> set[int]:
-    given = list(a.get("axes", [])) if axes is None else [int(v) for v in axes]
-    return {v % rank for v in given}
+def _axes(a: dict[str, Any], axes: np.ndarray | None) -> list[int]:
+    """The axes of (Un)Squeeze: the attribute before opset 13, the input from then on."""
+    return list(a.get("axes", [])) if axes is None else [int(v) for v in axes]
 
 
 def _slice(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, axes: np.ndarray | None, steps: np.ndarray | None) -> np.ndarray:

@@ -1400,14 +1400,17 @@ class SqueezeOp(_ReshapeLike):
         super().__init__(operands=[input], result_types=[result_type], properties={"axes": i64_array(axes)})
 
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
-        x = operand_shapes[0]
-        given = list(self.axes.get_values())
-        axes = {normalize_axis(a, len(x)) for a in given} if given else {i for i, d in enumerate(x) if d == 1}
-        if len(axes) != len(given) and given:
-            raise ShapeInferenceError(f"axes {given} repeat an axis")
-        if any(x[a] != 1 for a in axes):
-            raise ShapeInferenceError(f"cannot squeeze axes {given} of {_fmt(x)}: their size is not 1")
-        return tuple(d for i, d in enumerate(x) if i not in axes)
+        return squeezed(operand_shapes[0], list(self.axes.get_values()))
+
+
+def squeezed(x: Shape, given: Sequence[int]) -> Shape:
+    """Squeeze's shape rule (also the importer's, on shape vectors): the given size-1 axes dropped, or every size-1 axis."""
+    axes = {normalize_axis(a, len(x)) for a in given} if given else {i for i, d in enumerate(x) if d == 1}
+    if len(axes) != len(given) and given:
+        raise ShapeInferenceError(f"axes {list(given)} repeat an axis")
+    if any(x[a] != 1 for a in axes):
+        raise ShapeInferenceError(f"cannot squeeze axes {list(given)} of {_fmt(x)}: their size is not 1")
+    return tuple(d for i, d in enumerate(x) if i not in axes)
 
 
 @irdl_op_definition
@@ -1428,14 +1431,17 @@ class UnsqueezeOp(_ReshapeLike):
         super().__init__(operands=[input], result_types=[result_type], properties={"axes": i64_array(axes)})
 
     def infer_shape(self, operand_shapes: list[Shape]) -> Shape:
-        x = operand_shapes[0]
-        given = list(self.axes.get_values())
-        rank = len(x) + len(given)
-        axes = {normalize_axis(a, rank) for a in given}
-        if len(axes) != len(given):
-            raise ShapeInferenceError(f"axes {given} repeat an axis")
-        rest = iter(x)
-        return tuple(1 if i in axes else next(rest) for i in range(rank))
+        return unsqueezed(operand_shapes[0], list(self.axes.get_values()))
+
+
+def unsqueezed(x: Shape, given: Sequence[int]) -> Shape:
+    """Unsqueeze's shape rule (also the importer's, on shape vectors): size-1 axes inserted at `given`."""
+    rank = len(x) + len(given)
+    axes = {normalize_axis(a, rank) for a in given}
+    if len(axes) != len(given):
+        raise ShapeInferenceError(f"axes {list(given)} repeat an axis")
+    rest = iter(x)
+    return tuple(1 if i in axes else next(rest) for i in range(rank))
 
 
 @irdl_op_definition
