@@ -31,7 +31,7 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 
 from compiler.context import make_context
 from compiler.errors import OptFuseError
-from compiler.ir_text import DEFAULT_ELIDE_LIMIT, parse_ir, print_ir
+from compiler.ir_text import DEFAULT_ELIDE_LIMIT, decode_ir_text, parse_ir, print_ir
 from compiler.pass_manager import IRPrinting, PassInstrumentation, PassManager, Timing, verify_module
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline, pass_info
 from dialects.llvmir import TranslationOp
@@ -67,10 +67,10 @@ def load(source: str | Path | onnx.ModelProto | bytes) -> ModuleOp:
     if isinstance(source, str | Path) and not str(source).endswith(MODEL_SUFFIXES):
         path = Path(source)
         try:
-            text = path.read_text()
+            data = path.read_bytes()
         except OSError as error:
             raise OptFuseError(f"cannot read '{source}': {error.strerror}") from error
-        return parse(text, str(source))
+        return parse(decode_ir_text(data, str(source)), str(source))
     from compiler.onnx_importer import import_model  # onnx loads slowly: only when a model is given
 
     return import_model(source if not isinstance(source, str) else Path(source))

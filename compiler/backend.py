@@ -26,6 +26,7 @@ from onnx.backend.base import Backend, BackendRep
 
 from compiler import compile_cache
 from compiler.driver import Artifacts, compile_model
+from compiler.errors import RuntimeInputError
 from compiler.onnx_importer import load_model
 from compiler.runtime import NativeModel
 from compiler.targets import is_host_runnable, resolve_target
@@ -50,6 +51,9 @@ class OptFuseRep(BackendRep):
         """Run on inputs in graph-input order (a list, a tuple, or one array)."""
         if isinstance(inputs, np.ndarray):
             inputs = [inputs]
+        if not isinstance(inputs, list | tuple):
+            names = ", ".join(spec.name for spec in self.artifacts.signature.inputs)
+            raise RuntimeInputError(f"inputs must be a list or tuple of numpy arrays in graph-input order ({names}), got {type(inputs).__name__}")
         return self._native.run(list(inputs))
 
 

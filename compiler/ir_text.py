@@ -46,6 +46,18 @@ class LocatingParser(Parser):
         return op
 
 
+def decode_ir_text(data: bytes, name: str) -> str:
+    """IR text from bytes, newlines made `\\n` as reading a text file does; anything that is not
+    UTF-8 (a binary file) is refused in one message."""
+    try:
+        return data.decode().replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as error:
+        raise IRParseError(
+            f"{name}: not IR text (the byte at offset {error.start} is not UTF-8); an ONNX model must be named *.onnx, "
+            "or *.onnxtxt in ONNX's text syntax"
+        ) from error
+
+
 def parse_ir(ctx: Context, text: str, name: str = "<stdin>") -> ModuleOp:
     """Parse a module (a bare list of ops is wrapped in builtin.module)."""
     from xdsl.utils.exceptions import ParseError

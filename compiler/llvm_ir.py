@@ -88,7 +88,7 @@ from xdsl.ir.affine import AffineMap
 from compiler.errors import OptFuseError
 from compiler.targets import Target
 from dialects import loop
-from dialects.dims import bounds_of
+from dialects.dims import MAX_TENSOR_BYTES, SIZE_LIMIT, bounds_of, describe_bytes
 
 INLINE_ELEMENT_LIMIT = 64
 """With a weights file, globals with more elements than this go into the blob."""
@@ -274,7 +274,12 @@ def buffer_type(type_: Attribute, where: Operation | str) -> BufferType:
         raise OptFuseError(f"emit-llvm: {type_} does not have the identity (row-major) layout, in {context}")
     if not isinstance(type_.memory_space, NoneAttr):
         raise OptFuseError(f"emit-llvm: memory space {type_.memory_space} is not supported, in {context}")
-    return BufferType(scalar_type(type_.element_type, where), (0,) if dynamic else type_.get_shape(), dynamic)
+    buffer = BufferType(scalar_type(type_.element_type, where), (0,) if dynamic else type_.get_shape(), dynamic)
+    if buffer.nbytes > MAX_TENSOR_BYTES:  # its offsets could wrap the i64 arithmetic; it could not be allocated anyway
+        raise OptFuseError(
+            f"emit-llvm: {type_} takes {describe_bytes(buffer.nbytes)}, past the {SIZE_LIMIT}, in {context}"
+        )
+    return buffer
 
 
 def value_type(type_: Attribute, where: Operation | str) -> str:

@@ -30,6 +30,7 @@ are reported together.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ from compiler.onnx_ops import IMPORTERS, Importer, attrs, supported_ops  # noqa:
 from dialects import nn
 from dialects.dims import (
     DIM_BOUNDS_ATTR,
+    MAX_TENSOR_BYTES,
+    SIZE_LIMIT,
     Dim,
     DimExpr,
     SymbolicDimError,
@@ -119,6 +122,8 @@ def load_model(source: onnx.ModelProto | bytes | str | Path) -> onnx.ModelProto:
         raise ModelImportError(f"cannot read ONNX model '{source}': {error.strerror}") from error
     if isinstance(source, str | Path) and str(source).endswith(ONNX_TEXT_SUFFIX):
         return parse_onnx_text(data.decode(errors="replace"), str(source))
+    if not data:
+        raise ModelImportError("malformed ONNX model: it is empty (0 bytes)")
     try:
         model = onnx.load_from_string(data)
     except Exception as error:  # protobuf raises DecodeError and others
@@ -174,9 +179,10 @@ def import_model(
     model = _upgrade_old_opset(load_model(source))
     opset = _default_opset(model)
     graph = model.graph
-    _check_supported(graph, opset)
+    nodes = graph_order(graph)
+    _check_supported(graph, opset, nodes)
     importer = GraphImporter(opset, {t.name: t for t in graph.initializer})
-    function = importer.import_graph(graph, c_identifier(name or graph.name), input_shapes or {})
+    function = importer.import_graph(graph, c_identifier(name or graph.name), input_shapes or {}, nodes)
     _attach_bounds(function, dict(dim_bounds or {}))
     return ModuleOp([function])
 
@@ -187,6 +193,12 @@ def _attach_bounds(function: func.FuncOp, bounds: dict[str, int]) -> None:
     if unknown:
         known = ", ".join(sorted(symbols)) or "none: every input shape is static"
         raise ModelImportError(f"a bound is given for '{unknown[0]}', which is not a symbolic dim of the model's inputs (its symbolic dims: {known})")
+    for symbol_, bound in sorted(bounds.items()):
+        if bound > MAX_TENSOR_BYTES:  # no dim of a tensor within the limit can be that large (and an i64 may not hold it)
+            raise ModelImportError(
+                f"the bound of '{symbol_}', {bound}, is past {MAX_TENSOR_BYTES}, the most elements a tensor may have "
+                f"(the {SIZE_LIMIT} on a tensor's size)"
+            )
     if bounds:
         function.attributes[DIM_BOUNDS_ATTR] = bounds_attr(bounds)
 
@@ -259,11 +271,83 @@ def compile_time_only_ops() -> frozenset[str]:
     return frozenset(op for op in schemas - set(IMPORTERS) if op not in NOT_FOLDABLE and op not in ("If", "Loop", "Scan"))
 
 
-def _check_supported(graph: onnx.GraphProto, opset: int) -> None:
-    """Reports every node the importer cannot handle, all at once."""
+def graph_order(graph: onnx.GraphProto) -> list[tuple[int, onnx.NodeProto]]:
+    """The nodes, with their index in the graph, in an order where each comes after the producers of its inputs.
+
+    ONNX asks for nodes in that order already, and then it is the graph's order; otherwise
+    (as onnxruntime does) they are sorted, the earliest node first among those ready. An input
+    that nothing defines and a cycle are reported naming the nodes, and so is a value two
+    nodes produce or a graph output nothing produces."""
+    defined = {i.name for i in graph.input} | {t.name for t in graph.initializer}
+    producer: dict[str, int] = {}
+    for index, node in enumerate(graph.node):
+        for name in node.output:
+            if name and name in producer:
+                other = producer[name]
+                raise ModelImportError(
+                    f"{node.op_type} node '{node_name(node, index)}': output '{name}' is also the output of "
+                    f"{graph.node[other].op_type} node '{node_name(graph.node[other], other)}' (ONNX values are assigned once)"
+                )
+            if name:
+                producer[name] = index
+    readers: dict[int, list[int]] = {index: [] for index in range(len(graph.node))}
+    waiting = [0] * len(graph.node)
+    for index, node in enumerate(graph.node):
+        for name in dict.fromkeys(n for n in node.input if n):
+            if name in producer:
+                readers[producer[name]].append(index)
+                waiting[index] += 1
+            elif name not in defined:
+                raise ModelImportError(
+                    f"{node.op_type} node '{node_name(node, index)}': input '{name}' is not produced by any node, graph input or initializer"
+                )
+    for output in graph.output:
+        if output.name not in defined and output.name not in producer:
+            raise ModelImportError(f"graph output '{output.name}' is not produced by any node, graph input or initializer")
+    ready = [index for index in range(len(graph.node)) if waiting[index] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        index = heapq.heappop(ready)
+        order.append(index)
+        for reader in readers[index]:
+            waiting[reader] -= 1
+            if waiting[reader] == 0:
+                heapq.heappush(ready, reader)
+    if len(order) < len(graph.node):
+        raise ModelImportError(f"the graph has a cycle: {_describe_cycle(graph, producer, set(order))}")
+    return [(index, graph.node[index]) for index in order]
+
+
+def _describe_cycle(graph: onnx.GraphProto, producer: Mapping[str, int], done: set[int]) -> str:
+    """`Relu node 'a' reads 'y' of Relu node 'b', which reads 'x' of 'a'`: one cycle among the nodes not sorted.
+
+    Every node left over reads the output of another node left over, so walking back from one
+    of them through such producers must come round to a node it has met."""
+    def describe(index: int) -> str:
+        return f"{graph.node[index].op_type} node '{node_name(graph.node[index], index)}'"
+
+    def blocking(index: int) -> tuple[str, int]:
+        return next((n, producer[n]) for n in graph.node[index].input if n in producer and producer[n] not in done)
+
+    path = [min(set(range(len(graph.node))) - done)]
+    while (step := blocking(path[-1])[1]) not in path:
+        path.append(step)
+    cycle = path[path.index(step) :]
+    if len(cycle) == 1:
+        return f"{describe(step)} reads its own output '{blocking(step)[0]}'"
+    parts = [describe(cycle[0])]
+    for position, index in enumerate(cycle):
+        value, source = blocking(index)
+        parts.append(f"reads '{value}' of " + (f"'{node_name(graph.node[source], source)}'" if position == len(cycle) - 1 else describe(source)))
+    return " ".join(parts[:1] + [", which ".join(parts[1:])])
+
+
+def _check_supported(graph: onnx.GraphProto, opset: int, nodes: Sequence[tuple[int, onnx.NodeProto]] | None = None) -> None:
+    """Reports every node the importer cannot handle, all at once (`nodes`: in `graph_order`)."""
     constants = {t.name for t in graph.initializer}
     unsupported = []
-    for index, node in enumerate(graph.node):
+    for index, node in nodes if nodes is not None else enumerate(graph.node):
         inputs_constant = all(name in constants for name in node.input if name)
         if node.domain not in ("", "ai.onnx"):
             reason = f"domain {node.domain}"
@@ -324,7 +408,14 @@ class GraphImporter:
 
     # -- graph --------------------------------------------------------------
 
-    def import_graph(self, graph: onnx.GraphProto, name: str, input_shapes: Mapping[str, Sequence[Dim]]) -> func.FuncOp:
+    def import_graph(
+        self,
+        graph: onnx.GraphProto,
+        name: str,
+        input_shapes: Mapping[str, Sequence[Dim]],
+        nodes: Sequence[tuple[int, onnx.NodeProto]] | None = None,
+    ) -> func.FuncOp:
+        """`nodes` are the graph's nodes with their indices, in `graph_order` (default: as the graph lists them)."""
         inputs = [i for i in graph.input if i.name not in self.initializers]
         unknown = sorted(input_shapes.keys() - {i.name for i in inputs})
         if unknown:
@@ -337,7 +428,7 @@ class GraphImporter:
             arg.name_hint = c_identifier(value_info.name, "arg")
             self.values[value_info.name] = arg
             self.shapes[arg] = dims_of_type(type)
-        for index, node in enumerate(graph.node):
+        for index, node in nodes if nodes is not None else enumerate(graph.node):
             self.node = node
             self.node_name = node_name(node, index)
             self._import_node(node)

@@ -175,13 +175,20 @@ def _identity(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     return [g.value(node.input[0])]
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 @onnx_op("Clip")
 def _clip(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """An absent bound is ONNX's default, numeric_limits lowest() or max(): the largest finite float32,
+    so Clip(x, 0) still maps inf to 3.4028235e+38 (as onnxruntime does; nn.clip without a bound would not)."""
     if g.opset < 11:
         a = attrs(node)
         low, high = a.get("min"), a.get("max")
     else:
         low, high = g.float_input(node, 1), g.float_input(node, 2)
+    low = -FLOAT32_MAX if low is None else low
+    high = FLOAT32_MAX if high is None else high
     return [g.emit(nn.ClipOp(g.value(node.input[0]), low, high))]  # type: ignore[arg-type]
 
 

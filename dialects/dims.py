@@ -267,6 +267,43 @@ def upper_bound(dim: Dim, bounds: Mapping[str, int]) -> int:
     return evaluate(dim, bounds)
 
 
+MAX_TENSOR_BYTES = 2**47
+"""The most bytes one tensor, or a model's arena of intermediate buffers, may take: 128 TiB, the
+user address space of x86_64 and aarch64 (48-bit virtual addresses). Nothing larger could be
+allocated, and below it every size, element position and byte offset the generated code computes
+fits its i64 arithmetic with room to spare (no wrap). Symbolic tensors are measured at their bounds."""
+
+
+SIZE_LIMIT = "limit of 140737488355328 bytes (2**47: 128 TiB, the address space of x86_64 and aarch64)"
+"""How messages name MAX_TENSOR_BYTES."""
+
+
+def describe_bytes(size: int) -> str:
+    """`4398046511104 bytes (4 TiB)`."""
+    for unit, shift in (("EiB", 60), ("PiB", 50), ("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)):
+        if size >= 1 << shift:
+            return f"{size} bytes ({size / (1 << shift):.3g} {unit})"
+    return f"{size} bytes"
+
+
+def size_past_limit(dims: Sequence[Dim], element_bytes: int, bounds: Mapping[str, int]) -> str | None:
+    """Why a tensor of `dims` is too large to compile (past MAX_TENSOR_BYTES), or None if it is not.
+
+    A dim without a bound is not judged here (whoever needs its bound reports it)."""
+    count = 1
+    for dim in dims:
+        try:
+            count *= max(upper_bound(dim, bounds), 0)
+        except SymbolicDimError:
+            return None
+    if count * element_bytes <= MAX_TENSOR_BYTES:
+        return None
+    at_bounds = "" if is_static(dims) else " at the bounds"
+    return (
+        f"{format_dims(dims)} takes {describe_bytes(count * element_bytes)}{at_bounds}, past the {SIZE_LIMIT}"
+    )
+
+
 def ceildiv(value: Dim, divisor: int) -> Dim:
     return -(-value // divisor) if isinstance(value, int) else value.ceildiv(divisor)
 

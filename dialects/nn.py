@@ -974,8 +974,10 @@ class MaxPool2dOp(_PoolOp):
         super().__init__(operands=[input], result_types=[result_type], properties=properties)
 
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
+        """The maximum starts at the lowest float32, as in onnxruntime: a window wholly in the padding
+        (dilation lets one miss the input) gives -3.4e38, not -inf."""
         window = self.pool_window((self.operand_shapes() or [])[0])
-        return self.window_sum(kb, index, window, float("-inf"), lambda acc, v: acc.max(v))
+        return self.window_sum(kb, index, window, float(np.finfo(np.float32).min), lambda acc, v: acc.max(v))
 
 
 @irdl_op_definition
@@ -1029,7 +1031,8 @@ class _Sum:
 
 class _Mean(_Sum):
     def finish(self, total: Scalar, count: Dim) -> Scalar:
-        return total / (float(count) if isinstance(count, int) else total.kb.size(count).to_scalar())
+        """The sum over the count; the mean of no elements is 0 (onnxruntime's choice: ONNX leaves it undefined)."""
+        return total / (float(max(count, 1)) if isinstance(count, int) else total.kb.size(count).to_scalar().max(1.0))
 
 
 class _Max:

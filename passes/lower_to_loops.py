@@ -57,7 +57,7 @@ from dialects.dims import (
 )
 from dialects.nn import ConstantOp, FusedOp, NNOp, Shape, linear_index, shape_of
 from dialects.semantics import Ix, KernelBuilder, Scalar
-from passes.shape_infer import ShapeInferPass
+from passes.shape_infer import ShapeInferPass, check_sizes
 
 
 def buffer_type(value: SSAValue, bounds: Mapping[str, int] | None = None) -> MemRefType:
@@ -300,6 +300,7 @@ class LowerToLoopsPass(ModulePass):
         if needs_shape_inference(op):
             ShapeInferPass().apply(ctx, op)
         for function in [f for f in op.ops if isinstance(f, func.FuncOp) and _works_on_tensors(f)]:
+            check_sizes(function, self.name)  # IR whose shapes were written, not inferred, has not been checked yet
             lowering = _FunctionLowering(function)
             entry = lowering.lower()
             block = op.body.block

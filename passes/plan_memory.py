@@ -66,6 +66,8 @@ separate `ARENA_ALIGN`-aligned globals: each size rounded up to the alignment,
 summed). `memory_plans(module)` reads them back; the compile driver reports
 them on its artifacts.
 
+An arena past 2**47 bytes (128 TiB, `MAX_TENSOR_BYTES`) is refused: nothing could allocate it.
+
 Option `reuse=false` gives every buffer its own bytes (one arena, no sharing):
 when a model's results change with planning, this tells whether reuse (a
 liveness bug) or the arena itself is the cause.
@@ -86,6 +88,7 @@ from xdsl.traits import is_side_effect_free
 from compiler.diagnostics import describe_op
 from compiler.errors import OptFuseError
 from dialects import loop
+from dialects.dims import MAX_TENSOR_BYTES, SIZE_LIMIT, describe_bytes
 
 ARENA_ALIGN = 64
 """Byte alignment of every offset in the arena (emit-llvm aligns the arena itself to 64 too)."""
@@ -216,6 +219,10 @@ def plan_function(function: func.FuncOp, reuse: bool = True) -> MemoryPlan:
         buffers_to_place = buffers
     offsets = greedy_by_size(buffers_to_place)
     total = arena_bytes(buffers, offsets)
+    if total > MAX_TENSOR_BYTES:
+        raise OptFuseError(
+            f"plan-memory: @{function.sym_name.data}: its intermediate buffers need an arena of {describe_bytes(total)}, past the {SIZE_LIMIT}"
+        )
     unplanned = sum(align_up(b.size) for b in buffers)
     if allocs:
         arena = loop.AllocOp(MemRefType(IntegerType(8), [total]))

@@ -11,6 +11,11 @@ location, e.g.
 
     shape-infer: 'nn.add' (ONNX node 'Add_3'): shapes [2, 3] and [4] cannot be broadcast together
     shape-infer: 'nn.add' at model.mlir:4:3: shapes [batch, 4] and [3, 4] cannot be broadcast together
+
+No tensor may take more than 2**47 bytes (128 TiB, at the bounds; `MAX_TENSOR_BYTES` in
+dialects/dims.py): the first input or result past it is reported, so no size that could
+wrap the generated code's i64 arithmetic, or could never be allocated, goes further.
+lower-to-loops checks the same for IR whose shapes were written rather than inferred.
 """
 
 from dataclasses import dataclass
@@ -18,12 +23,14 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import builtin, func
 from xdsl.dialects.builtin import TensorType
+from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from compiler.diagnostics import describe_op
 from compiler.errors import ShapeError
-from dialects.dims import SymbolicDimError, bounds_of, symbols_of, tensor_type
+from dialects.dims import SymbolicDimError, bounds_of, dims_of_type, size_past_limit, symbols_of, tensor_type
+from dialects.loop import element_bytes
 from dialects.nn import NNOp, ShapeInferenceError, shape_of
 
 
@@ -60,6 +67,30 @@ def check_bounds(function: func.FuncOp) -> None:
                 raise ShapeError(f"shape-infer: @{function.sym_name.data}: the bound of '{name}' must be at least 1, got {bound}")
 
 
+def check_sizes(function: func.FuncOp, source: str = "shape-infer") -> None:
+    """No tensor of the function may take more than MAX_TENSOR_BYTES (dialects/dims.py), at the bounds:
+    the first input or op result past it is reported, before any size reaches the generated code."""
+    bounds = bounds_of(function.attributes)
+
+    def check(value: SSAValue) -> str | None:
+        if not isinstance(value.type, TensorType):
+            return None
+        try:
+            dims = dims_of_type(value.type)
+        except SymbolicDimError:
+            return None  # not ranked, or its `?` unnamed: other checks say so
+        return size_past_limit(dims, element_bytes(value.type.get_element_type()) or 8, bounds)
+
+    for arg in function.body.block.args:
+        if message := check(arg):
+            raise ShapeError(f"{source}: @{function.sym_name.data}: input %{arg.name_hint or arg.index}: {message}")
+    for op in function.walk():
+        if isinstance(op, NNOp):
+            for result in op.results:
+                if message := check(result):
+                    raise ShapeError(f"{source}: {describe_op(op)}: the result {message}")
+
+
 def update_signature(function: func.FuncOp) -> None:
     returned = function.get_return_op()
     if returned is None:
@@ -70,7 +101,9 @@ def update_signature(function: func.FuncOp) -> None:
 
 @dataclass(frozen=True)
 class ShapeInferPass(ModulePass):
-    """Infers the shape of every nn op's result (symbolic dims included), and the function result types."""
+    """Infers the shape of every nn op's result (symbolic dims included), and the function result types.
+
+    A tensor past 2**47 bytes (128 TiB) at the bounds is refused, naming its op or input."""
 
     name = "shape-infer"
 
@@ -82,4 +115,5 @@ class ShapeInferPass(ModulePass):
             for nested in function.walk():
                 if isinstance(nested, NNOp):
                     infer_op(nested)
+            check_sizes(function)
             update_signature(function)

@@ -23,6 +23,7 @@ SLOW_FIRST = (
     "tests/test_lit.py::",
     "tests/test_sanitizers.py::test_fuzz_graphs_are_clean",
     "tests/test_fusion_fuzz.py::",
+    "tests/test_model_fuzz.py::test_whole_models_match_onnxruntime",
     "tests/test_light_models.py::test_light_model_with_random_weights_matches_onnxruntime",
     "tests/test_aarch64.py::test_light_model_on_aarch64",
 )

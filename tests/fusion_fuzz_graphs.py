@@ -92,9 +92,10 @@ class FuzzGraph:
     data_seed: int
     ops: Counter = field(default_factory=Counter)  # main op types (not the Tanh/Sigmoid helpers)
     features: set[str] = field(default_factory=set)
+    opset: int = OPSET
 
     def model(self) -> onnx.ModelProto:
-        return make_graph_model(self.nodes, self.inputs_, self.outputs, self.initializers, opset=OPSET, name="fuzz")
+        return make_graph_model(self.nodes, self.inputs_, self.outputs, self.initializers, opset=self.opset, name="fuzz")
 
     def inputs(self, model: onnx.ModelProto) -> list[np.ndarray]:
         return random_inputs(model, seed=self.data_seed)
@@ -150,6 +151,8 @@ def _sigmoid(x: float) -> float:
 
 class _Builder:
     """Draws one graph, node by node; `draw` is hypothesis' draw function."""
+
+    opset = OPSET
 
     def __init__(self, draw):
         self.draw = draw
@@ -503,7 +506,7 @@ class _Builder:
         lo, hi = (x.lo * count, x.hi * count) if op == "ReduceSum" else (x.lo, x.hi)
         attrs: dict[str, object] = {"keepdims": keepdims}
         ins = [x.name]
-        if op == "ReduceSum":
+        if op == "ReduceSum" or self.opset >= 18:  # axes became an input (ReduceSum: from opset 13)
             if axes is not None:
                 ins.append(self.int_initializer("axes", axes))
         elif axes is not None:
@@ -545,7 +548,7 @@ class _Builder:
             self.features.add("dead-node")
         if self._has_diamond():
             self.features.add("diamond")
-        return FuzzGraph(self.nodes, self.inputs, outputs, self.inits, self.data_seed, self.ops, self.features)
+        return FuzzGraph(self.nodes, self.inputs, outputs, self.inits, self.data_seed, self.ops, self.features, self.opset)
 
     def _has_diamond(self) -> bool:
         """Some node reaches another along two different paths."""
@@ -559,7 +562,7 @@ class _Builder:
                     count.update(paths[name])
             if any(c >= 2 for c in count.values()):
                 return True
-            paths[node.output[0]] = count
+            paths.update((output, count) for output in node.output)
         return False
 
 

@@ -5,14 +5,12 @@ elementwise, broadcasting, injective and reduction ops, with diamonds, producers
 with several consumers and intermediate values as outputs. Each graph runs in
 onnxruntime and in opt-fuse with and without the `fuse` pass; all three must agree
 (rtol 1e-4, atol 1e-5, as in test_ops.py). Hypothesis shrinks a failure first
-(several minutes: every step compiles twice); the message then names the model
-(describe_model, its outputs, its small float constants and the input seed) and
-the path of the .onnx file it was saved as, so
-
-    m = onnx.load(path); x = random_inputs(m, seed=<seed>); run_opt_fuse(m, x, fuse=True)
-
-reproduces it. The run is derandomized (the same examples every time, until this
-test's source changes) and keeps no example database. CI runs 200 examples; a soak run:
+(several minutes: every step compiles twice); the message then describes the model
+(describe_model, its outputs, its small float constants and the input seed), and the
+minimal model is saved under tests/fuzz_regressions/ (differential.py), where
+tests/test_fuzz_regressions.py runs it from then on. The run is derandomized (the same
+examples every time, until this test's source changes) and keeps no example database.
+CI runs 200 examples; a soak run:
 
     OPT_FUSE_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fusion_fuzz.py
 
@@ -21,29 +19,20 @@ OPT_FUSE_FUZZ_SEED=<n> draws another fixed set of examples instead.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
+from differential import check_against_onnxruntime
 from fusion_fuzz_graphs import ALL_OPS, FEATURES, FuzzGraph, fuzz_graphs
-from onnx_helpers import assert_outputs_close, run_onnxruntime, run_opt_fuse
+from onnx_helpers import run_onnxruntime
 
 EXAMPLES = int(os.environ.get("OPT_FUSE_FUZZ_EXAMPLES", "200"))
 SEED = os.environ.get("OPT_FUSE_FUZZ_SEED")  # unset: the derandomized default set of examples
 RTOL, ATOL = 1e-4, 1e-5
 SLOW_DRAWS = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example]
-
-
-def _save(model) -> Path:
-    data = model.SerializeToString()
-    path = Path(tempfile.gettempdir()) / f"opt-fuse-fuzz-{hashlib.sha1(data).hexdigest()[:12]}.onnx"
-    path.write_bytes(data)
-    return path
 
 
 def _reseeded(test):
@@ -57,27 +46,9 @@ def test_fused_matches_unfused_and_onnxruntime(graph: FuzzGraph):
     model = graph.model()  # runs the ONNX checker: an invalid model is a generator bug
     inputs = graph.inputs(model)
     description = graph.describe(model)
-    expected = run_onnxruntime(model, inputs)
-    for name, value in zip(graph.outputs, expected):
+    for name, value in zip(graph.outputs, run_onnxruntime(model, inputs)):
         assert np.all(np.isfinite(value)), f"generator bug: onnxruntime gives non-finite {name!r}\n{description}"
-
-    results = {}
-    for fuse in (True, False):
-        try:
-            results[fuse] = run_opt_fuse(model, inputs, fuse=fuse)
-        except Exception as error:
-            error.add_note(f"opt-fuse fuse={fuse} failed on\n{description}\nsaved as {_save(model)}")
-            raise
-    for fuse, actual in results.items():
-        try:
-            assert_outputs_close(model, actual, expected, RTOL, ATOL, context=f"fuse={fuse}")
-        except AssertionError as error:
-            raise AssertionError(f"{error}\n{description}\nsaved as {_save(model)}") from None
-    try:
-        assert_outputs_close(model, results[True], results[False], RTOL, ATOL,
-                             context="here: fuse=True against fuse=False, not onnxruntime")
-    except AssertionError as error:
-        raise AssertionError(f"{error}\n{description}\nsaved as {_save(model)}") from None
+    check_against_onnxruntime(model, inputs, RTOL, ATOL, description)
 
 
 def test_generator_is_diverse():

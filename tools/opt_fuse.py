@@ -30,7 +30,7 @@ from compiler.context import make_context
 from compiler.diagnostics import Diagnostic, collect_diagnostics
 from compiler.errors import OptFuseError
 from compiler.fusion_report import FunctionReport, reports_from_module, write_dot
-from compiler.ir_text import DEFAULT_ELIDE_LIMIT, parse_ir
+from compiler.ir_text import DEFAULT_ELIDE_LIMIT, decode_ir_text, parse_ir
 from compiler.pass_manager import IRPrinting, IRVerifyError, PassInstrumentation, PassManager, Timing, verify_module
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from dialects.llvmir import TranslationOp
@@ -180,11 +180,12 @@ def _load_inputs(ctx: Context, args: argparse.Namespace) -> list[Chunk]:
         specs = parse_shape_specs(args.input_shape, args.dim_bound)
         return [Chunk(import_model(Path(args.input), dim_bounds=specs.dim_bounds, input_shapes=specs.input_shapes), "", None)]
     try:
-        text = sys.stdin.read() if args.input == "-" else Path(args.input).read_text()
+        data = sys.stdin.buffer.read() if args.input == "-" else Path(args.input).read_bytes()
     except OSError as error:
         raise OptFuseError(f"cannot read '{args.input}': {error.strerror}") from error
-    chunks = SPLIT_MARKER.split(text) if args.split_input_file else [text]
     name = "<stdin>" if args.input == "-" else args.input
+    text = decode_ir_text(data, name)
+    chunks = SPLIT_MARKER.split(text) if args.split_input_file else [text]
     inputs: list[Chunk] = []
     for number, chunk in enumerate(chunks):
         line_offset = sum(c.count("\n") for c in chunks[:number])  # each chunk after a marker starts with its newline
