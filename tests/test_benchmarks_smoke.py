@@ -83,3 +83,79 @@ def test_bound_shapes_quick_reports_memory_and_generality(tmp_path: Path, capsys
     assert 0 < result["arena_mib"] <= result["unplanned_mib"]
     assert result["opt_fuse_peak_rss_mib"] > 0 and result["ort_peak_rss_mib"] > 0
     assert "| encoder-small |" in capsys.readouterr().out
+
+
+def _load_by_path(name: str, filename: str):
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "benchmarks" / filename)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_kernels_vs_ort_quick_writes_every_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The side-by-side runner's smoke mode: rough machine limits, the mlp example, one round."""
+    kernels = _load_by_path("opt_fuse_kernels_vs_ort", "kernels_vs_ort.py")
+    out = tmp_path / "kernels.json"
+    assert kernels.main(["--quick", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert {"machine", "limits", "settings", "results", "failures", "geomean_ratio_1t", "geomean_ratio_2t"} <= set(
+        summary
+    )
+    assert summary["failures"] == {}
+    limits = summary["limits"]
+    assert {
+        "peak_gflops_1core",
+        "peak_gflops_all_cores",
+        "bandwidth_gbs_1core",
+        "bandwidth_gbs_all_cores",
+        "fma",
+        "triad",
+    } <= set(limits)
+    assert limits["peak_gflops_1core"] > 0 and limits["bandwidth_gbs_1core"] > 0
+    [result] = summary["results"]
+    assert set(result) == {f.name for f in dataclasses.fields(kernels.Result)}
+    assert result["model"] == kernels.QUICK_MODEL and result["rounds"] == 1
+    assert result["kind"] == "compute" and result["flops"] > 0 and result["opt_fuse_peak_fraction"] > 0
+    assert "| mlp | example |" in capsys.readouterr().out
+    # --rescore recomputes the fractions from the timings alone: against the same limits, the same numbers
+    again = tmp_path / "rescored.json"
+    assert kernels.main(["--rescore", str(out), "--json", str(again)]) == 0
+    assert json.loads(again.read_text())["results"] == summary["results"]
+
+
+def test_kernels_vs_ort_counts_flops_and_reads_limits(tmp_path: Path) -> None:
+    kernels = _load_by_path("opt_fuse_kernels_vs_ort", "kernels_vs_ort.py")
+    graphs = _load_by_path("opt_fuse_fusion_graphs", "fusion_graphs.py")
+    total, by_op = kernels.conv_matmul_flops(graphs.matmul_bias_gelu())
+    assert total == by_op["MatMul"] == 2 * 128 * 768 * 3072
+    total, by_op = kernels.conv_matmul_flops(graphs.conv_bn_clip())
+    assert total == 2 * 64 * 56 * 56 * 64 * 3 * 3
+    assert kernels.conv_matmul_flops(graphs.softmax())[0] == 0
+    # the limits file kernels_vs_ort.py reads is what machine_limits.py writes
+    limits = _load_by_path("opt_fuse_machine_limits", "machine_limits.py")
+    path = tmp_path / "limits.json"
+    assert limits.main(["--quick", "--json", str(path)]) == 0
+    written = limits.load(path)
+    assert {
+        "cpu",
+        "cpu_features",
+        "clang_native_features",
+        "caches",
+        "peak_gflops_1core",
+        "bandwidth_gbs_1core",
+    } <= set(written)
+    assert {t["label"] for t in written["triad"]} >= {"L2", "DRAM"}
+
+
+def test_kernel_profile_keeps_each_kernel_a_symbol() -> None:
+    """kernel_profile.py marks the kernels noinline (perf itself is not run here: CI may not have it)."""
+    profile = _load_by_path("opt_fuse_kernel_profile", "kernel_profile.py")
+    ir = (
+        "define internal void @m_k0_conv2d_relu(ptr noalias %x, ptr noalias %out) #0 {\n  ret void\n}\n"
+        "define i32 @m_run(ptr %x, ptr %y) #0 {\n  ret i32 0\n}\n"
+    )
+    marked = profile.noinline(ir)
+    assert "define internal void @m_k0_conv2d_relu(ptr noalias %x, ptr noalias %out) noinline #0 {" in marked
+    assert "define i32 @m_run(ptr %x, ptr %y) #0 {" in marked
+    assert profile.KERNEL.match("m_k12_conv2d_add_relu")["ops"] == "conv2d_add_relu"
