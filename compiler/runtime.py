@@ -37,11 +37,20 @@ class NativeModel:
         symbols = [ctypes.c_int64] * len(signature.symbols)
         self._entry.argtypes = [*symbols, *[ctypes.c_void_p] * (len(signature.inputs) + len(signature.outputs))]
         self._lock = threading.Lock()
+        # Without symbols every shape is fixed: inputs that already match (the common case) skip the
+        # general checks, which cost more than the native call itself on a small model.
+        static = not signature.symbols
+        self._static_inputs = [(tuple(s.shape), np.dtype(s.dtype)) for s in signature.inputs] if static else None
+        self._static_outputs = [(tuple(s.shape), np.dtype(s.dtype)) for s in signature.outputs] if static else None
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        arrays = self._checked_inputs(inputs)
-        values = bind_symbols(self.signature, arrays)
-        outputs = [np.empty([evaluate(d, values) for d in spec.shape], dtype=spec.dtype) for spec in self.signature.outputs]
+        if self._static_outputs is not None and _already_matching(inputs, self._static_inputs):
+            arrays, values = inputs, {}
+            outputs = [np.empty(shape, dtype) for shape, dtype in self._static_outputs]
+        else:
+            arrays = self._checked_inputs(inputs)
+            values = bind_symbols(self.signature, arrays)
+            outputs = [np.empty([evaluate(d, values) for d in spec.shape], dtype=spec.dtype) for spec in self.signature.outputs]
         pointers = [a.ctypes.data for a in (*arrays, *outputs)]
         with self._lock:
             status = self._entry(*(values[s] for s in self.signature.symbols), *pointers)
@@ -55,6 +64,14 @@ class NativeModel:
             names = ", ".join(s.name for s in expected)
             raise RuntimeInputError(f"expected {len(expected)} input(s) ({names}), got {len(inputs)}")
         return [_checked(array, spec) for array, spec in zip(inputs, expected)]
+
+
+def _already_matching(inputs: Sequence[object], layout: list[tuple[tuple[int, ...], np.dtype]] | None) -> bool:
+    """Every input is a C-contiguous ndarray of exactly the expected shape and dtype."""
+    return layout is not None and len(inputs) == len(layout) and all(
+        type(a) is np.ndarray and a.shape == shape and a.dtype == dtype and a.flags.c_contiguous
+        for a, (shape, dtype) in zip(inputs, layout)
+    )
 
 
 def _checked(array: object, spec: TensorSpec) -> np.ndarray:

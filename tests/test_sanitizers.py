@@ -6,7 +6,8 @@ executable's generated C `main` are built and linked with toolchain.SANITIZE_FLA
 (`-fsanitize=address,undefined -fno-sanitize-recover=all`), and the executable runs natively.
 A report aborts it with a non-zero exit and the report on stderr, which ExecutableModel raises
 with; the outputs must also match onnxruntime (rtol 1e-4, atol 1e-5). Models: the examples
-(fused and unfused), the fusion benchmark graphs and 20 fixed-seed fusion-fuzz graphs (fused).
+(fused and unfused), the fusion benchmark graphs, and 20 fixed-seed graphs from each fuzzer
+(fusion and whole-model; fused).
 
 What this can and cannot catch (toolchain.SANITIZE_FLAGS): ASan puts redzones around every
 global, so a kernel reading or writing past the intermediate arena, a constant, or the
@@ -31,6 +32,7 @@ import onnx
 import pytest
 from fusion_fuzz_graphs import fuzz_graphs
 from hypothesis import HealthCheck, Phase, given, settings
+from model_fuzz_graphs import model_graphs
 from onnx_helpers import REPO_ROOT, assert_outputs_close, random_inputs, run_onnxruntime
 
 from compiler.driver import compile_model
@@ -83,11 +85,25 @@ def test_fusion_graph_is_clean(sanitizers: None, tmp_path: Path, name: str) -> N
     _run_sanitized(model, tmp_path, random_inputs(model, seed=0))
 
 
-@settings(max_examples=FUZZ_GRAPHS, derandomize=True, database=None, deadline=None, phases=[Phase.generate],
-          suppress_health_check=list(HealthCheck))
+FIXED_DRAWS = settings(max_examples=FUZZ_GRAPHS, derandomize=True, database=None, deadline=None,
+                       phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+
+
+@FIXED_DRAWS
 @given(graph=fuzz_graphs())
 def test_fuzz_graphs_are_clean(sanitizers: None, tmp_path_factory: pytest.TempPathFactory, graph) -> None:  # type: ignore[no-untyped-def]
-    """FUZZ_GRAPHS graphs, the same every run (derandomized, generate phase only: no shrinking)."""
+    """FUZZ_GRAPHS fusion-fuzz graphs, the same every run (derandomized, generate phase only: no shrinking)."""
+    _run_fuzz_graph_sanitized(graph, tmp_path_factory)
+
+
+@FIXED_DRAWS
+@given(graph=model_graphs())
+def test_whole_model_fuzz_graphs_are_clean(sanitizers: None, tmp_path_factory: pytest.TempPathFactory, graph) -> None:  # type: ignore[no-untyped-def]
+    """FUZZ_GRAPHS whole-model fuzz graphs (convs, pools, gathers, slices, resizes: the index arithmetic)."""
+    _run_fuzz_graph_sanitized(graph, tmp_path_factory)
+
+
+def _run_fuzz_graph_sanitized(graph, tmp_path_factory: pytest.TempPathFactory) -> None:  # type: ignore[no-untyped-def]
     model = graph.model()
     try:
         _run_sanitized(model, tmp_path_factory.mktemp("fuzz"), graph.inputs(model))
