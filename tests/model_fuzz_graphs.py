@@ -380,6 +380,13 @@ class _ModelBuilder(fusion._Builder):
     # -- normalizations ------------------------------------------------------------------
 
     def normalization(self, op: str, x: Value) -> Value:
+        """Layer and instance normalization amplify rounding by |x| / sqrt(variance + epsilon): on a group
+        of equal values (one element, a broadcast, saturated Tanh) onnxruntime's own result is off by up to
+        |x| * 6e-8 / sqrt(epsilon) (2.5e-5 for x = 160, epsilon = 5e-5), past the tolerance though opt-fuse
+        gives the exact bias. So their input is squashed into [-1, 1] and epsilon is 1e-3..1e-2, which
+        bounds that error below 1e-5 (tests/test_ops.py covers epsilon 1e-5)."""
+        if op != "BatchNormalization":
+            x = self.bounded(x, 1.0)
         if op == "LayerNormalization":
             axis = self.integer(-x.rank, x.rank - 1) if x.rank else 0
             if x.rank == 0:
@@ -390,7 +397,7 @@ class _ModelBuilder(fusion._Builder):
             if self.boolean():
                 inputs.append(self.float_initializer(self.rng.standard_normal(normalized)))
             m = math.sqrt(math.prod(normalized)) * float(np.abs(scale).max()) + 4.0
-            return self.emit(op, inputs, x.shape, -m, m, axis=axis, epsilon=self.uniform(1e-5, 1e-3))
+            return self.emit(op, inputs, x.shape, -m, m, axis=axis, epsilon=self.uniform(1e-3, 1e-2))
         lowest_rank = 3 if op == "InstanceNormalization" else 2  # [N, C, ...]
         if not lowest_rank <= x.rank <= 4:
             x = self.as_rank(x, self.integer(lowest_rank, 4))
@@ -400,7 +407,7 @@ class _ModelBuilder(fusion._Builder):
         inputs = [x.name, self.float_initializer(scale), self.float_initializer(bias)]
         if op == "InstanceNormalization":
             m = math.sqrt(math.prod(x.shape[2:])) * float(np.abs(scale).max()) + float(np.abs(bias).max())
-            return self.emit(op, inputs, x.shape, -m, m, epsilon=self.uniform(1e-5, 1e-3))
+            return self.emit(op, inputs, x.shape, -m, m, epsilon=self.uniform(1e-3, 1e-2))
         mean = self.rng.standard_normal(channels).astype(np.float32)
         variance = self.rng.uniform(0.5, 2.0, channels).astype(np.float32)
         inputs += [self.float_initializer(mean), self.float_initializer(variance)]
