@@ -97,7 +97,7 @@ class _ModelBuilder(fusion._Builder):
             return super().int_initializer(prefix, values)
         name = self.fresh(prefix)
         self.features.add("constant-node")
-        if self.boolean():
+        if values and self.boolean():  # value_ints cannot be empty (its type is inferred from an element)
             self.nodes.append(helper.make_node("Constant", [], [name], value_ints=values))
         else:
             array = np.array(values, dtype=np.int64)
