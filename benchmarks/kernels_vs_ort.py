@@ -61,7 +61,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks import machine_limits
 from benchmarks.fusion import geomean, round_robin_medians
 from benchmarks.fusion_graphs import GRAPHS
-from benchmarks.light_models import LIGHT_DIR, ORT_QUIET, machine_facts, with_random_weights
+from benchmarks.light_models import LIGHT_DIR, ORT_QUIET, machine_facts, select_models, with_random_weights
 from benchmarks.light_models import MODELS as LIGHT_MODELS
 from benchmarks.side_by_side import onnxruntime_session, random_inputs
 from compiler import backend
@@ -317,11 +317,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     args = parser.parse_args(argv)
     args.models = [n for n in args.only.split(",") if n]
-    if args.quick:
-        args.models, args.repeats, args.seconds = args.models or [QUICK_MODEL], 1, 0.0
-    args.models = args.models or every
-    if unknown := sorted(set(args.models) - set(every)):
-        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(every)}")
+    select_models(parser, args, every, QUICK_MODEL)
     return args
 
 

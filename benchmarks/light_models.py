@@ -235,12 +235,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write every number here")
     args = parser.parse_args(argv)
-    if args.quick:
-        args.models, args.repeats, args.seconds = args.models or [QUICK_MODEL], 1, 0.0
-    args.models = args.models or MODELS
-    if unknown := sorted(set(args.models) - set(MODELS)):
-        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(MODELS)}")
+    select_models(parser, args, MODELS, QUICK_MODEL)
     return args
+
+
+def select_models(parser: argparse.ArgumentParser, args: argparse.Namespace, every: Sequence[str], quick_model: str) -> None:
+    """Resolve `args.models` (empty: all of `every`); --quick means `quick_model` (unless models are
+    named), one round and no warmup. An unknown name is a usage error listing the known ones."""
+    if args.quick:
+        args.models, args.repeats, args.seconds = args.models or [quick_model], 1, 0.0
+    args.models = args.models or list(every)
+    if unknown := sorted(set(args.models) - set(every)):
+        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(every)}")
 
 
 def main(argv: list[str] | None = None) -> int:

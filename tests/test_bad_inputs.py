@@ -27,6 +27,7 @@ from onnx_helpers import (
     run_onnxruntime,
     run_opt_fuse,
 )
+from test_errors import assert_clean_failure
 
 from compiler import api, backend
 from compiler.errors import ModelImportError, OptFuseError, RuntimeInputError, ShapeError
@@ -44,14 +45,6 @@ def run_tool(module: str, *args: str, tmp_path: Path, stdin: str | bytes | None 
     if result.returncode != 0:
         assert not list(tmpdir.iterdir()), f"{module} left {list(tmpdir.iterdir())} in TMPDIR"
     return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode(errors="replace"), result.stderr.decode(errors="replace"))
-
-
-def assert_clean_failure(result: subprocess.CompletedProcess[str], *fragments: str) -> None:
-    assert result.returncode == 1, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    assert result.stderr.count("error:") == 1, result.stderr
-    for fragment in fragments:
-        assert fragment in result.stderr, result.stderr
 
 
 def raw_model(
