@@ -21,11 +21,13 @@ from xdsl.passes import ModulePass
 
 from compiler.context import make_context
 from compiler.errors import OptFuseError
+from compiler.llvm_ir import ERROR_SUFFIX, FAILED_CHECK_STATUS
 from compiler.onnx_importer import c_identifier, import_model, load_model
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from compiler.targets import resolve_target
 from compiler.toolchain import check_sanitizers, compile_llvm_ir, find_executable_linker
 from dialects.dims import Dim, DimExpr, Dims, bounds_of, dims_of_type, is_static, symbols_of, upper_bound
+from dialects.dtypes import C_TYPES, numpy_dtype
 from dialects.llvmir import TranslationOp
 from passes import get_all_passes
 from passes.plan_memory import MemoryPlan, memory_plans
@@ -63,6 +65,12 @@ class Signature:
     symbols: tuple[str, ...] = ()
     bounds: tuple[tuple[str, int], ...] = ()
     sizes: tuple[Dim, ...] = ()
+
+    @property
+    def error_symbol(self) -> str:
+        """The exported `const char *` global `<name>_error`: the message of the run-time check
+        that failed the last run (the entry returned 2), else null."""
+        return self.entry.removesuffix("_run") + ERROR_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,8 @@ def signature_of(module: ModuleOp, model: onnx.ModelProto) -> Signature:
 
     def specs(names: Sequence[str], types: Sequence[object]) -> tuple[TensorSpec, ...]:
         shapes = [dims_of_type(t) if isinstance(t, TensorType) else () for t in types]
-        return tuple(TensorSpec(n, s) for n, s in zip(names, shapes))
+        dtypes = [numpy_dtype(t.get_element_type()).name if isinstance(t, TensorType) else "float32" for t in types]
+        return tuple(TensorSpec(n, s, d) for n, s, d in zip(names, shapes, dtypes))
 
     inputs = specs(input_names, function.function_type.inputs.data)
     sizes = {d: None for op in function.walk() for r in op.results if isinstance(r.type, TensorType) for d in dims_of_type(r.type)}
@@ -241,17 +250,22 @@ def c_header(signature: Signature, target: str) -> str:
     for role, specs in (("INPUT", signature.inputs), ("OUTPUT", signature.outputs)):
         for spec in specs:
             dims = "".join(f"[{d}]" for d in spec.shape)
-            lines.append(f"/* {role.lower()} '{spec.name}': float{dims} */")
+            lines.append(f"/* {role.lower()} '{spec.name}': {spec.dtype}{dims} */")
             if is_static(spec.shape):
                 lines.append(f"#define {prefix}_{role}_{spec.c_name.upper()}_SIZE {prod(spec.shape)}")  # type: ignore[arg-type]
             else:
                 lines.append(f"#define {prefix}_{role}_{spec.c_name.upper()}_MAX_SIZE {upper_bound(prod(spec.shape), bounds)}")
-            params.append(f"{'const ' if role == 'INPUT' else ''}float *{spec.c_name}")
+            params.append(f"{'const ' if role == 'INPUT' else ''}{C_TYPES[spec.dtype]} *{spec.c_name}")
     lines += [
         "",
-        "/* Runs the model on contiguous row-major buffers; returns 0 on success.",
+        "/* Runs the model on contiguous row-major buffers. Returns 0 on success; 1 when a symbolic",
+        f"   dim is negative or past its bound (nothing ran); {FAILED_CHECK_STATUS} when a run-time check failed (an",
+        f"   index out of range): the outputs are not valid and {signature.error_symbol} holds the message.",
         "   Intermediate buffers are static: do not call it from two threads at once. */",
         f"int {signature.entry}({', '.join(params)});",
+        "",
+        f"/* The message of the run-time check that failed the last run (status {FAILED_CHECK_STATUS}), else NULL. */",
+        f"extern const char *{signature.error_symbol};",
         "",
         "#ifdef __cplusplus",
         "}",

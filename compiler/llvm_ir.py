@@ -32,6 +32,18 @@ the view's constant byte offset. **Either way the generated `<entry>_run` is
 not reentrant**: two threads running the same model at once share these static
 buffers (the arena would have to be passed in by the caller to fix that).
 
+Run-time checks
+---------------
+The module exports one global, `@<entry>_error` (a `ptr`, null unless the last
+run failed a check), in every module, so a C caller can always name it. Each
+`loop.check %ok, "message"` becomes a branch on `%ok`, marked unlikely to fail,
+to a block that stores the address of a private C string holding the message
+into that global, and goes on: the code around a check is safe by itself (a
+gathered index is clamped), so the run finishes. The entry point clears the
+global first, and returns 2 if it is set at the end (1 stays: a symbol past its
+bound; 0: success). A check in a kernel's inner loop is a branch there, which
+keeps clang from vectorising that loop.
+
 Weights
 -------
 Without a weights file, each `memref.global` becomes an `internal constant` with a
@@ -76,6 +88,7 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     IntegerType,
+    Signedness,
     MemRefType,
     ModuleOp,
     NoneAttr,
@@ -184,6 +197,7 @@ SCALAR_TYPES: dict[Attribute, ScalarType] = {
     Float64Type(): ScalarType("double", "double", 8, np_dtype="<f8", libm_suffix="", **_F),
     IntegerType(1): ScalarType("i1", "i8", 1, False, "u1"),
     IntegerType(8): ScalarType("i8", "i8", 1, False, "<i1"),
+    IntegerType(8, Signedness.UNSIGNED): ScalarType("i8", "i8", 1, False, "<u1"),
     IntegerType(16): ScalarType("i16", "i16", 2, False, "<i2"),
     IntegerType(32): ScalarType("i32", "i32", 4, False, "<i4"),
     IntegerType(64): ScalarType("i64", "i64", 8, False, "<i8"),
@@ -374,6 +388,19 @@ class LLVMModule:
     entry_symbol: str = ""
     """The exported function, `<entry>_run`."""
     params: tuple[EntryParam, ...] = ()
+    error_symbol: str = ""
+    """The exported `const char *` global, `<entry>_error`: the message of the check that failed
+    the last run (status 2), else null."""
+
+
+ERROR_SUFFIX = "_error"
+"""`<entry>` + this names the exported global holding the message of a failed run-time check."""
+
+FAILED_CHECK_STATUS = 2
+"""What `<entry>_run` returns when a `loop.check` failed during the run."""
+
+CHECK_BRANCH_WEIGHTS = "!{!\"branch_weights\", i32 2000, i32 1}"
+"""The metadata that tells clang a check almost never fails (what `__builtin_expect` gives)."""
 
 
 # --------------------------------------------------------------------------- module level
@@ -469,6 +496,9 @@ class ModuleTranslator:
         self.entry: FunctionInfo | None = None
         self.alloc_count = 0
         self.alloc_bytes = 0
+        self.messages: dict[str, str] = {}
+        """Message of a loop.check -> the symbol of its private C string."""
+        self.has_checks = False
 
     # -- public
 
@@ -478,7 +508,10 @@ class ModuleTranslator:
         entry_name = entry_op.sym_name.data
         self.run_symbol = f"{entry_name}_run"
         self.weights_symbol = f"{entry_name}_weights"
-        self.symbols = Namer([self.run_symbol, self.weights_symbol, *LIBM_RESERVED])
+        self.error_symbol = f"{entry_name}{ERROR_SUFFIX}"
+        self.symbols = Namer([self.run_symbol, self.weights_symbol, self.error_symbol, *LIBM_RESERVED])
+        self.has_checks = any(isinstance(nested, loop.CheckOp) for op in func_ops for nested in op.walk())
+        self.global_lines.append(f"{global_ref(self.error_symbol)} = global ptr null, align 8")
         for op in func_ops:
             is_entry = op is entry_op
             symbol = self.run_symbol if is_entry else self.symbols.fresh(op.sym_name.data)
@@ -490,7 +523,9 @@ class ModuleTranslator:
         self._analyze_parameters()
         bodies = [FunctionEmitter(self, info).emit() for info in self.functions.values() if not info.is_entry]
         bodies.append(FunctionEmitter(self, self.entry).emit())
-        return LLVMModule(self._assemble(bodies), bytes(self.blob.data), self.run_symbol, self._entry_params())
+        return LLVMModule(
+            self._assemble(bodies), bytes(self.blob.data), self.run_symbol, self._entry_params(), self.error_symbol
+        )
 
     # -- collection
 
@@ -558,6 +593,17 @@ class ModuleTranslator:
             f"{global_ref(symbol)} = internal global {buffer.array_type} zeroinitializer, align {BUFFER_ALIGN}"
         )
         return symbol
+
+    def message(self, text: str) -> str:
+        """The symbol of a private C string holding `text` (one per distinct message)."""
+        if text not in self.messages:
+            symbol = self.symbols.fresh(f"{self.error_symbol}.msg")
+            data = text.encode()
+            self.global_lines.append(
+                f'{global_ref(symbol)} = private unnamed_addr constant [{len(data) + 1} x i8] c"{llvm_string(text)}\\00", align 1'
+            )
+            self.messages[text] = symbol
+        return self.messages[text]
 
     def declare(self, symbol: str, line: str) -> None:
         self.declarations.setdefault(symbol, line)
@@ -661,7 +707,8 @@ class ModuleTranslator:
             else:
                 dims = "?" if p.dynamic else "x".join(map(str, p.shape)) or "scalar"
                 params.append(f"{'in' if p.readonly else 'out'} {p.name}: {dims} x {p.element}")
-        return f"; entry point: i32 {self.run_symbol}({', '.join(params)}), returns 0"
+        status = f"returns 0; {FAILED_CHECK_STATUS} when a run-time check fails (message: @{self.error_symbol})" if self.has_checks else "returns 0"
+        return f"; entry point: i32 {self.run_symbol}({', '.join(params)}), {status}"
 
     def _module_asm(self) -> list[str]:
         """Inline assembly that embeds the weights file in .rodata under a local label."""
@@ -702,6 +749,8 @@ class ModuleTranslator:
         if self.declarations:
             lines += [*self.declarations.values(), ""]
         lines.append(f"attributes #0 = {{ {' '.join(FUNCTION_ATTRIBUTES)} }}")
+        if self.has_checks:
+            lines.append(f"!0 = {CHECK_BRANCH_WEIGHTS}")
         return "\n".join(lines) + "\n"
 
 
@@ -800,6 +849,8 @@ class FunctionEmitter:
                 )
             ret = value_type(results[0], f"@{op.sym_name.data}") if results else "void"
             head = f"define internal {ret} {global_ref(self.info.symbol)}"
+        if self.info.is_entry and self.module.has_checks:
+            self.inst(f"store ptr null, ptr {global_ref(self.module.error_symbol)}, align 8")
         if self.info.is_entry:
             self.check_symbol_bounds()
         self.emit_ops(op.body.block)
@@ -1152,6 +1203,17 @@ class FunctionEmitter:
 
         self.label(end)
 
+    def check(self, op: loop.CheckOp) -> None:
+        """If the condition is false, record the message in `@<entry>_error`; either way go on."""
+        condition = self.operand(op.condition)
+        message = global_ref(self.module.message(op.message.data))
+        stem = self.names.fresh_group("check", (".fail", ".ok"))
+        self.inst(f"br i1 {condition}, label %{stem}.ok, label %{stem}.fail, !prof !0")
+        self.label(f"{stem}.fail")
+        self.inst(f"store ptr {message}, ptr {global_ref(self.module.error_symbol)}, align 8")
+        self.inst(f"br label %{stem}.ok")
+        self.label(f"{stem}.ok")
+
     def yield_outside_loop(self, op: loop.YieldOp) -> None:
         raise OptFuseError(f"emit-llvm: loop.yield outside a loop body: {describe_op(op)}")
 
@@ -1180,7 +1242,15 @@ class FunctionEmitter:
         self.inst(f"{result} = call {ret} {global_ref(callee.symbol)}({args})")
 
     def return_(self, op: func.ReturnOp) -> None:
-        if self.info.is_entry:
+        if self.info.is_entry and self.module.has_checks:
+            error = self.temp("error")
+            failed = self.temp("failed")
+            status = self.temp("status")
+            self.inst(f"{error} = load ptr, ptr {global_ref(self.module.error_symbol)}, align 8")
+            self.inst(f"{failed} = icmp ne ptr {error}, null")
+            self.inst(f"{status} = select i1 {failed}, i32 {FAILED_CHECK_STATUS}, i32 0")
+            self.inst(f"ret i32 {status}")
+        elif self.info.is_entry:
             self.inst("ret i32 0")
         elif not op.arguments:
             self.inst("ret void")
@@ -1292,6 +1362,7 @@ HANDLERS: dict[type[Operation], Handler] = {
     loop.YieldOp: FunctionEmitter.yield_outside_loop,
     loop.LoadOp: FunctionEmitter.loop_load,
     loop.StoreOp: FunctionEmitter.loop_store,
+    loop.CheckOp: FunctionEmitter.check,
     loop.AllocOp: FunctionEmitter.alloc,
     loop.ViewOp: FunctionEmitter.view,
     memref.LoadOp: FunctionEmitter.memref_load,

@@ -53,10 +53,10 @@ from xdsl.dialects.builtin import (
     NoneAttr,
     StringAttr,
     TensorType,
-    f32,
+    UnrankedTensorType,
 )
 from xdsl.ir import Operation, SSAValue
-from xdsl.rewriter import InsertPoint
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from compiler.errors import ModelImportError
 from compiler.onnx_ops import IMPORTERS, Importer, attrs, supported_ops  # noqa: F401  (re-exported)
@@ -76,6 +76,7 @@ from dialects.dims import (
     symbols_of,
     tensor_type,
 )
+from dialects.dtypes import TENSOR_ONNX_TYPES, element_type_of_numpy, element_type_of_onnx, onnx_name
 from dialects.nn import Shape
 
 MIN_OPSET, MAX_OPSET = 7, 21
@@ -107,6 +108,14 @@ SYMBOLIC_SHAPE_OPS: dict[str, Callable[..., np.ndarray]] = {
 }
 """Integer ops on shape vectors that hold symbolic dims, evaluated elementwise in Python
 (`a` is the node's attributes). Anything else on such a vector is refused."""
+
+SYMBOLIC_SIZE_OPS = ("Range",)
+"""Ops of constant inputs whose result has a symbolic size when an input holds a symbolic dim:
+imported as nn ops (the values computed at run time) instead of being evaluated."""
+
+IMPORTED_EVEN_IF_CONSTANT = ("DequantizeLinear", "QuantizeLinear")
+"""Ops imported as nn ops even when their inputs are constants (fold-constants then evaluates them
+with the nn ops' own semantics): onnx's reference evaluator has no version of them before opset 19."""
 
 NOT_FOLDABLE = ("RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial")
 """Nondeterministic ops: evaluating them at compile time would freeze one draw."""
@@ -260,6 +269,7 @@ def is_foldable(node: onnx.NodeProto) -> bool:
     return (
         node.domain in ("", "ai.onnx")
         and node.op_type not in NOT_FOLDABLE
+        and node.op_type not in IMPORTED_EVEN_IF_CONSTANT
         and not any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute)
     )
 
@@ -389,7 +399,6 @@ def _signature(schema: onnx.defs.OpSchema) -> tuple[object, ...]:
     return attributes, inputs, outputs
 
 
-_FLOAT = onnx.TensorProto.FLOAT
 
 
 @dataclass
@@ -438,7 +447,7 @@ class GraphImporter:
         return function
 
     def _import_node(self, node: onnx.NodeProto) -> None:
-        if node.op_type in SHAPE_OPS or self._all_inputs_constant(node):
+        if node.op_type in SHAPE_OPS or (self._all_inputs_constant(node) and not self._makes_symbolic_tensor(node)):
             self._fold(node)
             return
         try:
@@ -455,6 +464,10 @@ class GraphImporter:
                     value.name_hint = c_identifier(output, "v")
 
     # -- compile-time evaluation --------------------------------------------
+
+    def _makes_symbolic_tensor(self, node: onnx.NodeProto) -> bool:
+        """A generator whose size depends on a symbolic dim (Range(0, seq)): a tensor computed at run time."""
+        return node.op_type in SYMBOLIC_SIZE_OPS and any(self.constant_array(name).dtype == object for name in node.input if name)  # type: ignore[union-attr]
 
     def _all_inputs_constant(self, node: onnx.NodeProto) -> bool:
         return is_foldable(node) and all(self.constant_array(name) is not None for name in node.input if name)
@@ -531,9 +544,22 @@ class GraphImporter:
     def emit(self, op: Operation) -> SSAValue:
         assert self.builder is not None and self.node is not None
         op.location = NameLoc(StringAttr(self.node_name), NoneAttr())
+        self._set_element_type(op)
         self.builder.insert(op)
         self._record_shape(op)
         return op.results[0]
+
+    def _set_element_type(self, op: Operation) -> None:
+        """An op is built with a float32 result; its element type comes from its operands (an
+        int64 Add adds int64s, a Less gives bools), and an operand it cannot take is reported."""
+        if not isinstance(op, nn.NNOp) or not isinstance(op.output.type, UnrankedTensorType):
+            return
+        try:
+            element = op.infer_element_type()
+        except nn.ShapeInferenceError as error:
+            self.fail(str(error))
+        if element != op.output.type.get_element_type():
+            Rewriter.replace_value_with_new_type(op.output, UnrankedTensorType(element))
 
     def value(self, name: str) -> SSAValue:
         """The SSA value of a tensor used as data; float initializers become nn.constant here."""
@@ -542,8 +568,9 @@ class GraphImporter:
         array = self.constant_array(name)
         if array is None:
             self.fail(f"input '{name}' is not produced by any node, graph input or initializer")
-        if array.dtype != np.float32:
-            self.fail(f"tensor '{name}' has type {array.dtype}; only float32 tensors are supported as data")
+        if element_type_of_numpy(array.dtype) is None:
+            supported = ", ".join(onnx_name(code) for code in TENSOR_ONNX_TYPES)
+            self.fail(f"tensor '{name}' has type {array.dtype}; tensors used as data may be {supported}")
         constant = self.emit(nn.ConstantOp.from_array(array))
         constant.name_hint = c_identifier(name, "const")
         self.values[name] = constant
@@ -603,9 +630,10 @@ def _input_type(value_info: onnx.ValueInfoProto, given: Sequence[Dim] | None) ->
     tensor = value_info.type.tensor_type
     if not value_info.type.HasField("tensor_type"):
         raise ModelImportError(f"graph input '{value_info.name}' is not a tensor")
-    if tensor.elem_type != _FLOAT:
-        dtype = onnx.TensorProto.DataType.Name(tensor.elem_type)
-        raise ModelImportError(f"graph input '{value_info.name}' has type {dtype}; only FLOAT inputs are supported")
+    element = element_type_of_onnx(tensor.elem_type)
+    if element is None:
+        supported = ", ".join(onnx_name(code) for code in TENSOR_ONNX_TYPES)
+        raise ModelImportError(f"graph input '{value_info.name}' has type {onnx_name(tensor.elem_type)}; supported: {supported}")
     if given is not None:
         declared = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
         if tensor.HasField("shape") and len(declared) != len(given):
@@ -613,7 +641,7 @@ def _input_type(value_info: onnx.ValueInfoProto, given: Sequence[Dim] | None) ->
         for axis, (old, new) in enumerate(zip(declared, given)):
             if old is not None and isinstance(new, int) and old != new:
                 raise ModelImportError(f"the shape given for '{value_info.name}' sets dim {axis} to {new}, but the model declares {old}")
-        return tensor_type(f32, given)
+        return tensor_type(element, given)
     if not tensor.HasField("shape"):
         raise ModelImportError(f"graph input '{value_info.name}' has no shape; give one, e.g. --input-shape '{value_info.name}:[batch<=8,...]'")
     dims: list[Dim] = []
@@ -622,7 +650,7 @@ def _input_type(value_info: onnx.ValueInfoProto, given: Sequence[Dim] | None) ->
             dims.append(dim.dim_value)
         else:
             dims.append(symbol(symbol_name(dim.dim_param or f"{value_info.name}_d{axis}")))
-    return tensor_type(f32, dims)
+    return tensor_type(element, dims)
 
 
 def symbol_name(text: str) -> str:

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import onnx
 from onnx import numpy_helper
+from xdsl.dialects.builtin import i32, i64
 from xdsl.ir import SSAValue
 
 from dialects import nn
-from dialects.dims import Dim, format_dims
+from dialects.dims import Dim, DimExpr, ceildiv, format_dims
+from dialects.dtypes import TENSOR_ONNX_TYPES, element_type_of_numpy, element_type_of_onnx, onnx_name
 from dialects.nn import Shape
 
 if TYPE_CHECKING:
@@ -156,17 +158,19 @@ def _required(g: GraphImporter, node: onnx.NodeProto, name: str) -> object:
 
 @onnx_op("Cast", "CastLike")
 def _cast(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
-    """float32 to float32, the only cast left at run time, is the identity (casts of constants,
-    e.g. in shape computations, are evaluated at import)."""
+    """A cast between float32, int64, int32, int8, uint8 and bool (casts of constants, e.g. in
+    shape computations, are evaluated at import); a cast to the same type is the identity."""
     if node.op_type == "Cast":
         to = int(_required(g, node, "to"))  # type: ignore[call-overload]
     else:
         target = g.constant_array(node.input[1])
         to = onnx.helper.np_dtype_to_tensor_dtype(target.dtype) if target is not None else onnx.TensorProto.FLOAT
-    if to != onnx.TensorProto.FLOAT:
-        name = onnx.TensorProto.DataType.Name(to) if to in onnx.TensorProto.DataType.values() else str(to)
-        g.fail(f"a cast to {name} at run time is not supported (tensors computed at run time are float32)")
-    return [g.value(node.input[0])]
+    element = element_type_of_onnx(to)
+    if element is None:
+        supported = ", ".join(onnx_name(code) for code in TENSOR_ONNX_TYPES)
+        g.fail(f"a cast to {onnx_name(to)} is not supported (tensors computed at run time may be {supported})")
+    x = g.value(node.input[0])
+    return [x if nn.element_type(x) == element else g.emit(nn.CastOp(x, element))]
 
 
 @onnx_op("Identity", "Dropout")
@@ -420,29 +424,36 @@ def _split(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
 
 
 def _gather(g: GraphImporter, x: SSAValue, indices: np.ndarray, axis: int) -> SSAValue:
-    return g.emit(nn.GatherOp(x, g.emit(nn.ConstantOp.from_array(indices.astype(np.float32))), axis))
+    """A gather of indices known at compile time, already in range."""
+    return g.emit(nn.GatherOp(x, g.emit(nn.ConstantOp.from_array(indices.astype(np.int64))), axis))
 
 
 @onnx_op("Gather")
 def _gather_node(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
-    """Gather with constant indices (any rank); negative ones count from the end of the axis."""
-    indices = g.constant_array(node.input[1])
-    if indices is None or indices.dtype.kind not in "iu":
-        g.fail(f"the indices '{node.input[1]}' must be a constant integer tensor")
+    """Gather of any rank; negative indices count from the end of the axis. Indices known at
+    compile time are checked here; int32/int64 indices computed at run time are checked by
+    the kernel, whose run then fails naming this node (an index is still never read out of bounds)."""
     shape = g.static_shape(node.input[0])
     axis = _axis(g, int(attrs(node).get("axis", 0)), shape)  # type: ignore[call-overload]
     size = shape[axis]
+    indices = g.constant_array(node.input[1])
+    if indices is None:
+        at_run_time = g.value(node.input[1])
+        if nn.element_type(at_run_time) not in (i32, i64):
+            g.fail(f"the indices '{node.input[1]}' must be int32 or int64, not {nn.element_type(at_run_time)}")
+        return [g.emit(nn.GatherOp(g.value(node.input[0]), at_run_time, axis))]
+    if indices.dtype.kind not in "iu":
+        g.fail(f"the indices '{node.input[1]}' must be an integer tensor")
     if (outside := indices[(indices < -size) | (indices >= size)]).size:
         g.fail(f"index {int(outside.reshape(-1)[0])} is out of range for axis {axis} of size {size}")
-    if size > 1 << 24:
-        g.fail(f"axis {axis} has {size} elements; gather supports at most 2^24")
     return [_gather(g, g.value(node.input[0]), np.where(indices < 0, indices + size, indices), axis)]
 
 
 @onnx_op("Expand", "Tile")
 def _expand(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
-    """The target shape (Expand) or the repeats (Tile) must be known at compile time."""
-    values = g.ints_input(node, 1)
+    """The target shape (Expand) or the repeats (Tile) must be known at compile time; they may
+    hold symbolic dims (computed from a Shape)."""
+    values = g.dims_input(node, 1)
     if values is None:
         g.fail("the second input is required")
     x = g.value(node.input[0])
@@ -643,6 +654,176 @@ def _reduce(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     if axes or not int(a.get("noop_with_empty_axes", 0)):  # type: ignore[call-overload]
         y = g.emit(op_class(y, axes or [], keepdims=bool(a.get("keepdims", 1))))
     return [g.emit(after(y)) if after is not None else y]
+
+
+COMPARISONS: dict[str, type[nn.BinaryOp]] = {
+    "Less": nn.LessOp,
+    "LessOrEqual": nn.LessOrEqualOp,
+    "Greater": nn.GreaterOp,
+    "GreaterOrEqual": nn.GreaterOrEqualOp,
+    "Equal": nn.EqualOp,
+    "And": nn.AndOp,
+    "Or": nn.OrOp,
+    "Xor": nn.XorOp,
+}
+
+
+@onnx_op(*COMPARISONS)
+def _comparison(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    return [g.emit(COMPARISONS[node.op_type](g.value(node.input[0]), g.value(node.input[1])))]
+
+
+@onnx_op("Not")
+def _not(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    return [g.emit(nn.NotOp(g.value(node.input[0])))]
+
+
+@onnx_op("Where")
+def _where(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    return [g.emit(nn.WhereOp(*(g.value(name) for name in node.input[:3])))]
+
+
+@onnx_op("Range")
+def _range(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """start, limit and delta must be known at compile time; limit may be symbolic (a dim from
+    Shape), and then so is the count: ceil((limit - start) / delta) elements."""
+    arrays = [g.constant_array(name) for name in node.input[:3]]
+    if any(a is None or a.size != 1 for a in arrays):
+        g.fail("start, limit and delta must be scalars known at compile time (constants, or computed from shapes)")
+    start, limit, delta = (a.reshape(-1)[0] for a in arrays)  # type: ignore[union-attr]
+    declared = next(a.dtype for a in arrays if a.dtype != object)  # type: ignore[union-attr]
+    if isinstance(start, DimExpr) or isinstance(delta, DimExpr) or delta == 0:
+        g.fail(f"start ({start}) and delta ({delta}) must be numbers and delta non-zero; only limit may be symbolic")
+    element = element_type_of_numpy(declared if declared != object else np.dtype(np.int64))
+    if element is None:
+        g.fail(f"Range of {declared} is not supported")
+    if isinstance(limit, DimExpr):
+        if int(delta) != delta or int(start) != start:
+            g.fail(f"with a symbolic limit ({limit}), start and delta must be integers")
+        count: Dim = ceildiv(limit - int(start), int(delta)) if delta > 0 else ceildiv(int(start) - limit, -int(delta))
+    else:
+        count = max(int(np.ceil((float(limit) - float(start)) / float(delta))), 0)
+    return [g.emit(nn.RangeOp(start.item() if hasattr(start, "item") else start, delta.item() if hasattr(delta, "item") else delta, count, element))]
+
+
+# @logic-ops (marker)
+
+
+# @topk-cumsum-onehot (marker)
+
+
+def _constant_int_scalar(g: GraphImporter, node: onnx.NodeProto, position: int, what: str) -> int:
+    """An input that must be a compile-time constant holding one integer (CumSum's axis, TopK's K, OneHot's depth)."""
+    name = node.input[position] if position < len(node.input) else ""
+    array = g.constant_array(name) if name else None
+    if array is None or array.size != 1 or array.dtype.kind not in "iuf":
+        g.fail(f"the {what} '{name}' must be a constant scalar (initializer or Constant node)")
+    value = array.reshape(-1)[0]
+    if array.dtype.kind == "f" and not float(value).is_integer():
+        g.fail(f"the {what} '{name}' must be an integer, not {value}")
+    return int(value)
+
+
+@onnx_op("CumSum")
+def _cumsum(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    a = attrs(node)
+    axis = _constant_int_scalar(g, node, 1, "axis")
+    exclusive, reverse = (bool(a.get(name, 0)) for name in ("exclusive", "reverse"))
+    return [g.emit(nn.CumSumOp(g.value(node.input[0]), axis, exclusive=exclusive, reverse=reverse))]
+
+
+@onnx_op("TopK")
+def _topk(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """One nn.topk per used output (values, indices). K must be a constant; from opset 10 it is an
+    input, before that an attribute. Results are always sorted (sorted=0 leaves the order to us).
+    With only the indices used, the values op is still emitted, as the node's first result; dce drops it."""
+    a = attrs(node)
+    k = int(_required(g, node, "k")) if g.opset < 10 else _constant_int_scalar(g, node, 1, "K")  # type: ignore[call-overload]
+    axis, smallest = int(a.get("axis", -1)), not int(a.get("largest", 1))  # type: ignore[call-overload]
+    if k < 0:
+        g.fail(f"K {k} must not be negative")
+    x = g.value(node.input[0])
+    wants_indices = len(node.output) > 1 and node.output[1] in g.used
+    results = [g.emit(nn.TopKOp(x, k, axis, smallest=smallest))]
+    if wants_indices:
+        results.append(g.emit(nn.TopKOp(x, k, axis, smallest=smallest, indices=True)))
+    return results
+
+
+@onnx_op("OneHot")
+def _one_hot(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """depth must be a constant; values ([off, on]) may be computed at run time."""
+    depth = _constant_int_scalar(g, node, 1, "depth")
+    if depth < 1:
+        g.fail(f"depth {depth} must be at least 1")
+    axis = int(attrs(node).get("axis", -1))  # type: ignore[call-overload]
+    return [g.emit(nn.OneHotOp(g.value(node.input[0]), g.value(node.input[2]), depth, axis))]
+
+
+# @quantize-lpnorm (marker)
+
+
+def _quantization_operands(g: GraphImporter, node: onnx.NodeProto, zero_point_dtype: np.dtype) -> list[SSAValue]:
+    """x, scale and zero point of (De)QuantizeLinear; an absent zero point is a 0 of `zero_point_dtype`."""
+    if int(attrs(node).get("block_size", 0)):  # type: ignore[call-overload]
+        g.fail("blocked quantization (block_size > 0) is not supported, only per-tensor and per-axis")
+    zero_point = g.input(node, 2)
+    if zero_point is None:
+        zero_point = g.emit(nn.ConstantOp.from_array(np.zeros((), zero_point_dtype)))
+    return [g.value(node.input[0]), g.value(node.input[1]), zero_point]
+
+
+def _quantized_type_name(g: GraphImporter, name: str) -> str | None:
+    """The ONNX element type name of a tensor, if it is not one QuantizeLinear/DequantizeLinear support."""
+    array = g.constant_array(name)
+    if array is not None:
+        kind = array.dtype.name
+        return None if kind in ("int8", "uint8", "int32") else kind
+    return None
+
+
+@onnx_op("DequantizeLinear")
+def _dequantize_linear(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """(x - zero_point) * scale, per tensor or per axis (`axis`, opset 13); int8, uint8 or int32 x."""
+    from dialects.dtypes import numpy_dtype
+
+    for name in [node.input[0], *node.input[2:3]]:
+        if name and (kind := _quantized_type_name(g, name)) is not None:
+            g.fail(f"dequantizing {kind} is not supported (int8, uint8 and int32 are)")
+    x = g.value(node.input[0])
+    axis = int(attrs(node).get("axis", 1))  # type: ignore[call-overload]
+    return [g.emit(nn.DequantizeLinearOp(*_quantization_operands(g, node, numpy_dtype(nn.element_type(x))), axis))]
+
+
+@onnx_op("QuantizeLinear")
+def _quantize_linear(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """saturate(round_half_even(x / scale) + zero_point) into int8 or uint8 (the zero point's type,
+    else `output_dtype` (opset 21), else uint8). Float8 and int4 outputs are refused."""
+    a = attrs(node)
+    output_dtype = int(a.get("output_dtype", 0))  # type: ignore[call-overload]
+    zero_point_name = node.input[2] if len(node.input) > 2 and node.input[2] else None
+    kinds = {onnx.TensorProto.INT8: np.dtype(np.int8), onnx.TensorProto.UINT8: np.dtype(np.uint8)}
+    if output_dtype and output_dtype not in kinds:
+        g.fail(f"quantizing to {onnx.TensorProto.DataType.Name(output_dtype)} is not supported (int8 and uint8 are; float8 and int4 are not)")
+    if zero_point_name is not None:
+        array = g.constant_array(zero_point_name)
+        kind = array.dtype.name if array is not None else str(nn.element_type(g.value(zero_point_name)))
+        if kind not in ("int8", "uint8", "i8", "ui8"):
+            g.fail(f"quantizing to {kind} (the zero point's type) is not supported (int8 and uint8 are; float8 and int4 are not)")
+    axis = int(a.get("axis", 1))  # type: ignore[call-overload]
+    operands = _quantization_operands(g, node, kinds.get(output_dtype, np.dtype(np.uint8)))
+    return [g.emit(nn.QuantizeLinearOp(*operands, axis))]
+
+
+@onnx_op("LpNormalization")
+def _lp_normalization(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
+    """x / norm_p(x) along `axis` (p 1 or 2); a zero row stays zero, as in onnxruntime."""
+    a = attrs(node)
+    p = int(a.get("p", 2))  # type: ignore[call-overload]
+    if p not in (1, 2):
+        g.fail(f"p={p} is not supported (1 or 2)")
+    axis = _axis(g, int(a.get("axis", -1)), g.static_shape(node.input[0]))  # type: ignore[call-overload]
+    return [g.emit(nn.LpNormalizationOp(g.value(node.input[0]), axis, p))]
 
 
 @onnx_op("Constant")

@@ -10,6 +10,12 @@ Non-contiguous arrays are copied to contiguous ones; anything else that does
 not match is refused with a message naming the input. Outputs are fresh numpy
 arrays. The generated code keeps its intermediate buffers in static memory,
 so calls are serialized with a lock (safe from several Python threads).
+
+The entry point's status: 0 success; 1 a symbol past its bound (refused here
+before the call, so only a C caller sees it); 2 a run-time check in the
+generated code failed (a Gather index out of range), with its message in the
+library's global `<entry>_error` (see compiler/llvm_ir.py): raised as
+`RuntimeInputError` with that message. Each run clears it first.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import numpy as np
 
 from compiler.driver import Signature, TensorSpec
 from compiler.errors import OptFuseError, RuntimeInputError
+from compiler.llvm_ir import FAILED_CHECK_STATUS
 from dialects.dims import DimExpr, evaluate, format_dims
 
 
@@ -54,9 +61,23 @@ class NativeModel:
         pointers = [a.ctypes.data for a in (*arrays, *outputs)]
         with self._lock:
             status = self._entry(*(values[s] for s in self.signature.symbols), *pointers)
+            if status == FAILED_CHECK_STATUS:
+                message = self._failed_check_message()
+        if status == FAILED_CHECK_STATUS:
+            raise RuntimeInputError(message)
         if status != 0:
             raise OptFuseError(f"{self.signature.entry} returned error status {status}")
         return outputs
+
+    def _failed_check_message(self) -> str:
+        """The message of the check that failed the last run (read under the lock, before another run clears it)."""
+        try:
+            raw = ctypes.c_char_p.in_dll(self._library, self.signature.error_symbol).value
+        except ValueError:  # a library built before the error global existed
+            raw = None
+        if raw is None:
+            return f"{self.signature.entry} failed a run-time check (status {FAILED_CHECK_STATUS})"
+        return raw.decode(errors="replace")
 
     def _checked_inputs(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         expected = self.signature.inputs

@@ -16,7 +16,9 @@ little-endian row-major values of its dtype (float32), no header:
 `array.tofile(path)` writes one, `np.fromfile` reads one. An input file of the
 wrong size is refused with a message naming the input. Exit status: 0 success,
 1 a file problem, 2 wrong usage (or a symbol's value out of its range), 3 the
-model returned an error status.
+model returned an error status, 4 a run-time check of the model failed (an
+index out of range; its message alone is on stderr, and `ExecutableModel`
+raises it as `RuntimeInputError`, as the in-process runtime does).
 
 The C source is generated from the driver's `Signature`, never written per
 model: one `Param` per tensor argument of `<entry>_run`, in order, after the
@@ -36,17 +38,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compiler.errors import OptFuseError, RuntimeInputError
+from compiler.llvm_ir import FAILED_CHECK_STATUS
 from compiler.targets import Target
 from compiler.toolchain import find_emulator, link_executable
 from dialects.dims import Dim, evaluate, upper_bound
+from dialects.dtypes import C_TYPES
 
 if TYPE_CHECKING:
     from compiler.driver import Signature, TensorSpec
 
-C_TYPES = {"float32": "float"}
-"""The C element type of each tensor dtype the generated code exchanges (the header's `float *`)."""
 
-EXIT_FILE, EXIT_USAGE, EXIT_MODEL = 1, 2, 3
+EXIT_FILE, EXIT_USAGE, EXIT_MODEL, EXIT_CHECK = 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,10 @@ def main_source(signature: Signature, header: str) -> str:
         )
     lines += [
         f"  int status = {signature.entry}({', '.join([*(f'sym_{n}' for n in symbols), *(p.buffer for p in params)])});",
+        f"  if (status == {FAILED_CHECK_STATUS}) {{",
+        f'    fprintf(stderr, "%s\\n", {signature.error_symbol} ? {signature.error_symbol} : "a run-time check failed");',
+        f"    return {EXIT_CHECK};",
+        "  }",
         "  if (status != 0) {",
         f'    fprintf(stderr, "{signature.entry} returned %d\\n", status);',
         f"    return {EXIT_MODEL};",
@@ -226,6 +232,8 @@ class ExecutableModel:
             for array, path in zip(arrays, in_paths):
                 array.astype(array.dtype.newbyteorder("<"), copy=False).tofile(path)
             result = subprocess.run([*self.command, *symbols, *map(str, in_paths), *map(str, out_paths)], capture_output=True, text=True)
+            if result.returncode == EXIT_CHECK:
+                raise RuntimeInputError(result.stderr.strip())
             if result.returncode != 0:
                 raise OptFuseError(
                     f"{self.executable.name} failed (exit code {result.returncode}): {result.stderr.strip()}\n"

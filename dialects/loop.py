@@ -22,6 +22,11 @@ intermediate buffers are `loop.view`s into one byte arena:
 
     %arena = loop.alloc : memref<65536xi8>
     %t = loop.view %arena[4096] : memref<65536xi8> to memref<1x16x8x8xf32>
+
+A run-time check fails the run, with a message, when its `i1` is false (the
+kernel goes on; the entry point then returns status 2):
+
+    loop.check %ok, "Gather node 'g': an index is out of range"
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr
+from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr, StringAttr, i1
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     AnyAttr,
@@ -319,6 +324,32 @@ class StoreOp(IRDLOperation):
 
 
 @irdl_op_definition
+class CheckOp(IRDLOperation):
+    """A run-time check: when `condition` is false, the run fails with `message`.
+
+        loop.check %ok, "Gather node 'g': an index is out of range"
+
+    Execution goes on after a failed check (the code around it must already be
+    safe, e.g. a gathered index is clamped before its load); the run's result is
+    the error. emit-llvm records the message in the global `<entry>_error` and
+    the entry point returns status 2, which the runtime raises as an error with
+    the message. It writes that global, so it has a memory write effect: dead
+    code elimination keeps it, and it is not moved across other side effects.
+    """
+
+    name = "loop.check"
+    condition = operand_def(i1)
+    message = prop_def(StringAttr)
+    traits = traits_def(MemoryWriteEffect())
+    assembly_format = "$condition `,` $message attr-dict"
+
+    def __init__(self, condition: SSAValue | Operation, message: str | StringAttr):
+        if isinstance(message, str):
+            message = StringAttr(message)
+        super().__init__(operands=[condition], properties={"message": message})
+
+
+@irdl_op_definition
 class AllocOp(IRDLOperation):
     """An intermediate buffer, live for one run of the model.
 
@@ -426,4 +457,4 @@ class ViewOp(IRDLOperation):
             )
 
 
-Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, AllocOp, ViewOp], [])
+Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, CheckOp, AllocOp, ViewOp], [])

@@ -38,6 +38,7 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     IntegerType,
+    Signedness,
     f32,
     i1,
     i64,
@@ -47,6 +48,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dialects import loop
 from dialects.dims import Dim, DimExpr, SymbolicDimError
+from dialects.dtypes import element_type_of_numpy, numpy_dtype
 
 
 class ElementReader(Protocol):
@@ -107,10 +109,12 @@ class KernelBuilder:
     # -- constants and loads -------------------------------------------------
 
     def const(self, value: float | bool, type: Attribute = f32) -> Scalar:
+        """A constant of `type`; for an integer type, +-inf stand for its largest and smallest values
+        (a maximum's start), and other values are truncated and saturated at them."""
         key = (value, type)
         if key not in self._constants:
             if isinstance(type, IndexType | IntegerType):
-                attr: Attribute = IntegerAttr(int(value), type)
+                attr: Attribute = IntegerAttr(integer_value(value, type), type)
             else:
                 assert isinstance(type, AnyFloat)
                 attr = FloatAttr(float(value), type)
@@ -159,6 +163,16 @@ class KernelBuilder:
 
     def store(self, value: Scalar, buffer: SSAValue, index: Sequence[Ix]) -> None:
         self.place(loop.StoreOp(value.value, buffer, [i.ssa() for i in index]))
+
+    def check(self, cond: Cond, message: str) -> None:
+        """Fail the run with `message` where `cond` is false (a `loop.check`, hoisted like any op).
+
+        A condition known at compile time to be true emits nothing; one known to
+        be false still emits the check: it then fails every run.
+        """
+        if cond.value is True:
+            return
+        self.place(loop.CheckOp(cond.ssa(), message))
 
     # -- loops -----------------------------------------------------------------
 
@@ -231,6 +245,28 @@ class KernelBuilder:
         self.levels[level].insert(outer)
         self.level_of[outer.res[0]] = level
         return Scalar(self, outer.res[0])
+
+
+def is_float(type: Attribute) -> bool:
+    return isinstance(type, AnyFloat)
+
+
+def integer_limits(type: IntegerType | IndexType) -> tuple[int, int]:
+    """The smallest and largest value of an integer type (i1 is a bool: 0 and 1)."""
+    if isinstance(type, IndexType):
+        return -(1 << 63), (1 << 63) - 1
+    bits = type.width.data
+    if bits == 1 or type.signedness.data == Signedness.UNSIGNED:
+        return 0, (1 << bits) - 1
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def integer_value(value: float | bool, type: IntegerType | IndexType) -> int:
+    """`value` as an attribute of `type` holds it: truncated, and saturated at the type's limits (infinities too)."""
+    low, high = integer_limits(type)
+    if pymath.isinf(value):
+        return high if value > 0 else low
+    return min(max(int(value), low), high)
 
 
 def _allow_reassociation(combined: SSAValue, accumulator: SSAValue) -> None:
@@ -339,10 +375,11 @@ class Ix:
     def __neg__(self) -> Ix:
         return self.kb.index(0) - self
 
-    def to_scalar(self) -> Scalar:
-        """The index as an f32 element (a count that is only known at run time, e.g. a mean's divisor)."""
-        integer = self.kb.emit(arith.IndexCastOp(self.ssa(), i64))
-        return Scalar(self.kb, self.kb.emit(arith.SIToFPOp(integer, f32)))
+    def to_scalar(self, type: Attribute = f32) -> Scalar:
+        """The index as an element of `type` (a count known only at run time, e.g. a mean's divisor)."""
+        if isinstance(self.value, int):
+            return self.kb.const(self.value, type)
+        return Scalar(self.kb, self.kb.emit(arith.IndexCastOp(self.ssa(), i64))).cast(type)
 
     def abs(self) -> Ix:
         if isinstance(self.value, int):
@@ -378,53 +415,100 @@ class Cond:
             return self if other.value else other
         return Cond(self.kb, self.kb.emit(arith.AndIOp(self.value, other.value)))
 
+    def __or__(self, other: Cond) -> Cond:
+        if isinstance(self.value, bool):
+            return self if self.value else other
+        if isinstance(other.value, bool):
+            return other if other.value else self
+        return Cond(self.kb, self.kb.emit(arith.OrIOp(self.value, other.value)))
+
+    def __xor__(self, other: Cond) -> Cond:
+        if isinstance(self.value, bool) and isinstance(other.value, bool):
+            return Cond(self.kb, self.value != other.value)
+        return Cond(self.kb, self.kb.emit(arith.XOrIOp(self.ssa(), other.ssa())))
+
+    def __invert__(self) -> Cond:
+        if isinstance(self.value, bool):
+            return Cond(self.kb, not self.value)
+        return Cond(self.kb, self.kb.emit(arith.XOrIOp(self.value, self.kb.const(True, i1).value)))
+
+    def to_scalar(self) -> Scalar:
+        """The condition as a boolean (i1) element."""
+        return Scalar(self.kb, self.ssa())
+
     def select(self, if_true: Scalar, if_false: Scalar) -> Scalar:
         if isinstance(self.value, bool):
             return if_true if self.value else if_false
         return Scalar(self.kb, self.kb.emit(arith.SelectOp(self.value, if_true.value, if_false.value)))
 
+    def select_index(self, if_true: Ix, if_false: Ix) -> Ix:
+        if isinstance(self.value, bool):
+            return if_true if self.value else if_false
+        return self.kb.index(self.kb.emit(arith.SelectOp(self.value, if_true.ssa(), if_false.ssa())))
+
 
 @dataclass(frozen=True, eq=False)
 class Scalar:
-    """One element value (f32 for now) with arithmetic that emits arith/math ops."""
+    """One element value with arithmetic that emits arith/math ops for its type.
+
+    Floats use the float ops; signed integers (i8 to i64) the signless integer
+    ops with signed division, comparison, min and max; booleans (i1) the
+    logical ones. An unsigned element (ui8) is only loaded, stored and `cast`.
+    """
 
     kb: KernelBuilder
     value: SSAValue
 
+    @property
+    def type(self) -> Attribute:
+        return self.value.type
+
+    @property
+    def is_float(self) -> bool:
+        return is_float(self.value.type)
+
     def _lift(self, other: Scalar | float) -> Scalar:
         return other if isinstance(other, Scalar) else self.kb.const(other, self.value.type)
 
-    def _binary(self, other: Scalar | float, op: Callable[[SSAValue, SSAValue], Operation]) -> Scalar:
+    def _binary(self, other: Scalar | float, float_op: Callable[[SSAValue, SSAValue], Operation], int_op: Callable[[SSAValue, SSAValue], Operation] | None = None) -> Scalar:
+        op = float_op if self.is_float else int_op
+        if op is None:
+            raise TypeError(f"{float_op.__name__} has no form for {self.value.type}")
         return Scalar(self.kb, self.kb.emit(op(self.value, self._lift(other).value)))
 
     def _unary(self, op: Callable[[SSAValue], Operation]) -> Scalar:
+        if not self.is_float:
+            raise TypeError(f"{op.__name__} has no form for {self.value.type}")
         return Scalar(self.kb, self.kb.emit(op(self.value)))
 
     def __add__(self, other: Scalar | float) -> Scalar:
-        return self._binary(other, arith.AddfOp)
+        return self._binary(other, arith.AddfOp, arith.AddiOp)
 
     def __radd__(self, other: float) -> Scalar:
         return self._lift(other) + self
 
     def __sub__(self, other: Scalar | float) -> Scalar:
-        return self._binary(other, arith.SubfOp)
+        return self._binary(other, arith.SubfOp, arith.SubiOp)
 
     def __rsub__(self, other: float) -> Scalar:
         return self._lift(other) - self
 
     def __mul__(self, other: Scalar | float) -> Scalar:
-        return self._binary(other, arith.MulfOp)
+        return self._binary(other, arith.MulfOp, arith.MuliOp)
 
     def __rmul__(self, other: float) -> Scalar:
         return self._lift(other) * self
 
     def __truediv__(self, other: Scalar | float) -> Scalar:
-        return self._binary(other, arith.DivfOp)
+        """Float division; integer division truncates toward zero (C's, and onnxruntime's)."""
+        return self._binary(other, arith.DivfOp, arith.DivSIOp)
 
     def __rtruediv__(self, other: float) -> Scalar:
         return self._lift(other) / self
 
     def __neg__(self) -> Scalar:
+        if not self.is_float:
+            return self._lift(0) - self
         return self._unary(arith.NegfOp)
 
     def __pow__(self, other: Scalar | float) -> Scalar:
@@ -432,10 +516,10 @@ class Scalar:
 
     def max(self, other: Scalar | float) -> Scalar:
         """NaN-propagating maximum, as numpy and onnxruntime compute Max and Relu."""
-        return self._binary(other, arith.MaximumfOp)
+        return self._binary(other, arith.MaximumfOp, arith.MaxSIOp)
 
     def min(self, other: Scalar | float) -> Scalar:
-        return self._binary(other, arith.MinimumfOp)
+        return self._binary(other, arith.MinimumfOp, arith.MinSIOp)
 
     def exp(self) -> Scalar:
         return self._unary(math.ExpOp)
@@ -457,37 +541,90 @@ class Scalar:
         return self._unary(math.Log1pOp)
 
     def abs(self) -> Scalar:
+        if not self.is_float:
+            return self.max(-self)
         return self._unary(math.AbsFOp)
 
     def floor(self) -> Scalar:
-        return self._unary(math.FloorOp)
+        return self if not self.is_float else self._unary(math.FloorOp)
 
     def ceil(self) -> Scalar:
-        return self._unary(math.CeilOp)
+        return self if not self.is_float else self._unary(math.CeilOp)
 
     def _compare(self, other: Scalar | float, predicate: str) -> Cond:
-        """An ordered comparison: false when either side is NaN."""
-        return Cond(self.kb, self.kb.emit(arith.CmpfOp(self.value, self._lift(other).value, predicate)))
+        """An ordered comparison (false when either side is NaN); signed for integers."""
+        rhs = self._lift(other).value
+        if self.is_float:
+            return Cond(self.kb, self.kb.emit(arith.CmpfOp(self.value, rhs, "o" + predicate)))
+        signed = predicate if predicate in ("eq", "ne") else "s" + predicate
+        return Cond(self.kb, self.kb.emit(arith.CmpiOp(self.value, rhs, signed)))
 
     def __lt__(self, other: Scalar | float) -> Cond:
-        return self._compare(other, "olt")
+        return self._compare(other, "lt")
 
     def __le__(self, other: Scalar | float) -> Cond:
-        return self._compare(other, "ole")
+        return self._compare(other, "le")
 
     def __gt__(self, other: Scalar | float) -> Cond:
-        return self._compare(other, "ogt")
+        return self._compare(other, "gt")
 
     def __ge__(self, other: Scalar | float) -> Cond:
-        return self._compare(other, "oge")
+        return self._compare(other, "ge")
+
+    def equals(self, other: Scalar | float) -> Cond:
+        return self._compare(other, "eq")
+
+    def as_cond(self) -> Cond:
+        """A boolean (i1) element as a condition."""
+        assert self.value.type == i1, f"{self.value.type} is not a boolean"
+        known = self.kb.constant_value(self.value)
+        return Cond(self.kb, bool(known) if known is not None else self.value)
+
+    def cast(self, type: Attribute) -> Scalar:
+        """This element converted to `type` as ONNX Cast converts: float to integer truncates
+        toward zero, to bool is `!= 0` (NaN is true), integers sign-extend or truncate, and
+        bools and unsigned integers extend with zeros."""
+        source = self.value.type
+        if source == type:
+            return self
+        if type == i1:
+            zero = self.kb.const(0.0, source)
+            if self.is_float:
+                return Scalar(self.kb, self.kb.emit(arith.CmpfOp(self.value, zero.value, "une")))
+            return Scalar(self.kb, self.kb.emit(arith.CmpiOp(self.value, zero.value, "ne")))
+        unsigned = source == i1 or (isinstance(source, IntegerType) and source.signedness.data == Signedness.UNSIGNED)
+        if self.is_float and is_float(type):
+            wider = _width(type) > _width(source)
+            return Scalar(self.kb, self.kb.emit((arith.ExtFOp if wider else arith.TruncFOp)(self.value, type)))
+        if self.is_float:
+            to_unsigned = isinstance(type, IntegerType) and type.signedness.data == Signedness.UNSIGNED
+            return Scalar(self.kb, self.kb.emit((arith.FPToUIOp if to_unsigned else arith.FPToSIOp)(self.value, type)))
+        if is_float(type):
+            return Scalar(self.kb, self.kb.emit((arith.UIToFPOp if unsigned else arith.SIToFPOp)(self.value, type)))
+        assert isinstance(type, IntegerType)
+        if _width(type) > _width(source):
+            return Scalar(self.kb, self.kb.emit((arith.ExtUIOp if unsigned else arith.ExtSIOp)(self.value, type)))
+        if _width(type) < _width(source):
+            return Scalar(self.kb, self.kb.emit(arith.TruncIOp(self.value, type)))
+        return Scalar(self.kb, self.kb.emit(arith.BitcastOp(self.value, type)))
 
     def to_index(self) -> Ix:
         """An element holding an integer (a gather index), as an index; a constant folds to a Python int."""
         if (known := self.kb.constant_value(self.value)) is not None:
             return self.kb.index(int(known))
-        integer = self.kb.emit(arith.FPToSIOp(self.value, i64))
-        return self.kb.index(self.kb.emit(arith.IndexCastOp(integer, IndexType())))
+        integer = self.cast(i64) if self.value.type != i64 else self
+        return self.kb.index(self.kb.emit(arith.IndexCastOp(integer.value, IndexType())))
 
+    def round_even(self) -> Scalar:
+        """The nearest integer, ties to even (QuantizeLinear's rounding); integers are already whole."""
+        return self if not self.is_float else self._unary(math.RoundEvenOp)
+
+
+def _width(type: Attribute) -> int:
+    if isinstance(type, IntegerType):
+        return type.width.data
+    assert isinstance(type, AnyFloat)
+    return type.bitwidth
 
 
 # --------------------------------------------------------------------------- numpy evaluation
@@ -518,8 +655,17 @@ class NumpyEvaluator(KernelBuilder):
         return holder.result
 
     def load(self, buffer: SSAValue, index: Sequence[Ix]) -> Scalar:
-        elements = self.arrays[buffer][tuple(self.arrays[i.ssa()] for i in index)]
-        return Scalar(self, self.bind(np.asarray(elements, np.float32), f32))
+        array = self.arrays[buffer]
+        elements = array[tuple(self.arrays[i.ssa()] for i in index)]
+        type = element_type_of_numpy(array.dtype)
+        assert type is not None, f"no element type for {array.dtype}"
+        return Scalar(self, self.bind(np.asarray(elements, array.dtype), type))
+
+    def check(self, cond: Cond, message: str) -> None:
+        """At compile time a failing check is an error: ValueError(message) (fold-constants reports it)."""
+        holds = cond.value if isinstance(cond.value, bool) else self.arrays[cond.value]
+        if not np.all(holds):
+            raise ValueError(message)
 
     def place(self, op: Operation) -> Operation:
         with np.errstate(all="ignore"):
@@ -548,17 +694,31 @@ class NumpyEvaluator(KernelBuilder):
 
 
 _CMPI = {"eq": np.equal, "ne": np.not_equal, "slt": np.less, "sle": np.less_equal, "sgt": np.greater, "sge": np.greater_equal}
-_CMPF = {"olt": np.less, "ole": np.less_equal, "ogt": np.greater, "oge": np.greater_equal}  # numpy's are ordered
+_CMPF = {"oeq": np.equal, "olt": np.less, "ole": np.less_equal, "ogt": np.greater, "oge": np.greater_equal, "une": np.not_equal}  # numpy's are ordered, != is not
+
+
+def _divide_toward_zero(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """C's integer division (the generated code's `sdiv`); a zero divisor gives 0 here."""
+    quotient = np.abs(a) // np.where(b == 0, 1, np.abs(b))
+    return np.where((a < 0) != (b < 0), -quotient, quotient)
+
+
+def _same(a: np.ndarray) -> np.ndarray:
+    return a  # conversions: the result type's astype in _evaluate does the work
+
+
 _NUMPY_OPS: dict[type[Operation], Callable[..., np.ndarray]] = {
     arith.AddfOp: np.add, arith.SubfOp: np.subtract, arith.MulfOp: np.multiply, arith.DivfOp: np.divide,
     arith.NegfOp: np.negative, arith.MaximumfOp: np.maximum, arith.MinimumfOp: np.minimum,
-    arith.AddiOp: np.add, arith.SubiOp: np.subtract, arith.MuliOp: np.multiply,
+    arith.AddiOp: np.add, arith.SubiOp: np.subtract, arith.MuliOp: np.multiply, arith.DivSIOp: _divide_toward_zero,
     arith.DivUIOp: np.floor_divide, arith.RemUIOp: np.remainder, arith.MaxSIOp: np.maximum, arith.MinSIOp: np.minimum,
-    arith.AndIOp: np.logical_and, arith.SelectOp: np.where,
+    arith.AndIOp: np.logical_and, arith.OrIOp: np.logical_or, arith.XOrIOp: np.logical_xor, arith.SelectOp: np.where,
     math.ExpOp: np.exp, math.LogOp: np.log, math.SqrtOp: np.sqrt, math.TanhOp: np.tanh, math.PowFOp: np.power,
     math.ErfOp: np.vectorize(pymath.erf, otypes=[np.float32]),
     math.Log1pOp: np.log1p, math.AbsFOp: np.abs, math.FloorOp: np.floor, math.CeilOp: np.ceil,
-    arith.FPToSIOp: np.trunc, arith.IndexCastOp: np.asarray, arith.SIToFPOp: np.asarray,
+    arith.FPToSIOp: np.trunc, arith.FPToUIOp: np.trunc, arith.IndexCastOp: _same, arith.SIToFPOp: _same, arith.UIToFPOp: _same,
+    arith.ExtSIOp: _same, arith.ExtUIOp: _same, arith.TruncIOp: _same, arith.ExtFOp: _same, arith.TruncFOp: _same,
+    arith.BitcastOp: _same, math.RoundEvenOp: np.rint,
 }  # fmt: skip
 
 
@@ -576,15 +736,20 @@ def _evaluate(op: Operation, args: list[np.ndarray]) -> np.ndarray:
         result = np.asarray(_NUMPY_OPS[type(op)](*args))
     else:
         raise NotImplementedError(f"no numpy evaluation for {op.name}")
-    if isinstance(result_type, IndexType) or result_type == i64:
-        return result.astype(np.int64)
-    if result_type == i1:
-        return result.astype(bool)
-    return result.astype(np.float32)
+    if isinstance(result_type, IntegerType | IndexType) and result.dtype.kind == "f":
+        return _float_to_integer(result, result_type)
+    return result.astype(numpy_dtype(result_type))
+
+
+def _float_to_integer(result: np.ndarray, type: IntegerType | IndexType) -> np.ndarray:
+    """Float values (already truncated) into an integer type, the out-of-range ones at its limits."""
+    low, high = integer_limits(type)
+    finite = np.nan_to_num(result, nan=0.0, posinf=high, neginf=low)
+    return np.clip(finite, low, high).astype(numpy_dtype(type))
 
 
 def evaluate(op: Operation, shape: Sequence[int], inputs: dict[SSAValue, np.ndarray]) -> np.ndarray:
-    """The value of `op` (an nn op whose operands are all in `inputs`) as a float32 array of `shape`."""
+    """The value of `op` (an nn op whose operands are all in `inputs`) as an array of `shape`, of its element type."""
     buffers: dict[SSAValue, SSAValue] = {}
 
     def read(kb: KernelBuilder, value: SSAValue, index: Sequence[Ix]) -> Scalar:
@@ -593,4 +758,5 @@ def evaluate(op: Operation, shape: Sequence[int], inputs: dict[SSAValue, np.ndar
     evaluator = NumpyEvaluator(read)
     buffers.update({value: evaluator.bind(array) for value, array in inputs.items()})
     element = op.emit_element(evaluator, evaluator.parallel_nest(shape))  # type: ignore[attr-defined]
-    return np.ascontiguousarray(np.broadcast_to(evaluator.arrays[element.value], tuple(shape)), dtype=np.float32)
+    dtype = numpy_dtype(op.results[0].type.get_element_type())
+    return np.ascontiguousarray(np.broadcast_to(evaluator.arrays[element.value], tuple(shape)), dtype=dtype)

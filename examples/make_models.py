@@ -13,6 +13,10 @@ and exercise the fusion patterns opt-fuse cares about:
 
 Run `python examples/make_models.py` to rewrite the files; the output is
 deterministic, and tests/test_examples.py checks the committed files match.
+
+A third example, `dlrm.onnx` (a DLRM-style recommendation model with int64 id
+and length inputs and a dynamic batch and seq), is built by make_dlrm.py and
+run by run_dlrm.py.
 """
 
 from __future__ import annotations

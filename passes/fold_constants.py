@@ -8,6 +8,10 @@ every op, including one defined in a plugin, folds without extra code.
     %s = nn.constant dense<[1.0, 4.0]> : tensor<2xf32>
     %r = nn.sqrt %s : (tensor<2xf32>) -> tensor<2xf32>
       ==>  %r = nn.constant dense<[1.0, 2.0]> : tensor<2xf32>
+
+A run-time check in an op's semantics (`kb.check`, e.g. a gather index in
+range) that fails on the constants is a compile error naming the op and the
+check's message: that run could never succeed.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from xdsl.dialects import builtin
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
-from compiler.diagnostics import warn
+from compiler.diagnostics import describe_op, warn
+from compiler.errors import OptFuseError
 from dialects.nn import ConstantOp, NNOp, shape_of
 from dialects.semantics import evaluate
 from passes.lower_to_loops import needs_shape_inference
@@ -32,7 +37,11 @@ def fold(op: NNOp) -> ConstantOp:
     shape = shape_of(op.output)
     assert shape is not None
     inputs = {value: value.owner.array() for value in op.operands if isinstance(value.owner, ConstantOp)}
-    return ConstantOp.from_array(evaluate(op, shape, inputs))
+    try:
+        array = evaluate(op, shape, inputs)
+    except ValueError as error:  # a run-time check (`kb.check`) that fails on these constants
+        raise OptFuseError(f"fold-constants: {describe_op(op)}: {error}") from error
+    return ConstantOp.from_array(array)
 
 
 def is_foldable(op: NNOp, max_elements: int) -> bool:

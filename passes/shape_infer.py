@@ -1,4 +1,4 @@
-"""shape-infer: give every nn op's result its shape, symbolic where the inputs' are.
+"""shape-infer: give every nn op's result its shape and element type, symbolic where the inputs' are.
 
 Walks each function in order and asks every nn op for its shape function
 (`NNOp.infer_shape`) on the shapes of its operands, then updates the function's
@@ -41,9 +41,9 @@ def infer_op(op: NNOp) -> None:
         raise ShapeError(f"shape-infer: {describe_op(op)}: the shapes of operands {unknown} are unknown")
     try:
         shape = op.infer_shape(shapes)
+        element_type = op.infer_element_type()
     except (ShapeInferenceError, SymbolicDimError) as error:
         raise ShapeError(f"shape-infer: {describe_op(op)}: {error}") from error
-    element_type = op.output.type.get_element_type()  # type: ignore[attr-defined]
     inferred = tensor_type(element_type, shape)
     if op.output.type != inferred:
         if isinstance(op.output.type, TensorType):

@@ -44,9 +44,10 @@ def make_graph_model(
     opset: int = DEFAULT_OPSET,
     name: str = "test",
 ) -> onnx.ModelProto:
-    """A checked float32 model from `nodes`.
+    """A checked model from `nodes`.
 
-    `inputs` are the graph inputs as (name, shape); `initializers` become
+    `inputs` are the graph inputs as (name, shape), float32, or (name, shape, TensorProto element
+    type); `initializers` become
     constant tensors (not graph inputs). An output given by name only, or with
     shape None, gets its shape from ONNX shape inference.
     """
@@ -54,7 +55,7 @@ def make_graph_model(
     graph = helper.make_graph(
         list(nodes),
         name,
-        [helper.make_tensor_value_info(n, TensorProto.FLOAT, list(s)) for n, s in inputs],
+        [helper.make_tensor_value_info(i[0], i[2] if len(i) > 2 else TensorProto.FLOAT, list(i[1])) for i in inputs],
         [_output_info(o) for o in outputs],
         initializer=[numpy_helper.from_array(np.asarray(v), n) for n, v in initializers.items()],
     )
@@ -86,20 +87,23 @@ def make_node_model(
     """
     initializers = dict(initializers or {})
     if node_inputs is None:
-        node_inputs = [n for n, _ in inputs] + list(initializers)
+        node_inputs = [i[0] for i in inputs] + list(initializers)
     out_names = [o if isinstance(o, str) else o[0] for o in outputs]
     node = helper.make_node(op_type, list(node_inputs), out_names, **dict(attrs or {}))
     return make_graph_model([node], inputs, outputs, initializers, opset, name=op_type.lower())
 
 
 def _output_info(output: str | tuple[str, Shape | None]) -> onnx.ValueInfoProto:
+    """A name alone, or a shape of None, leaves the type to ONNX inference (the element type too: Less gives bools)."""
     name, shape = (output, None) if isinstance(output, str) else output
-    return helper.make_tensor_value_info(name, TensorProto.FLOAT, None if shape is None else list(shape))
+    if shape is None:
+        return helper.make_tensor_value_info(name, TensorProto.UNDEFINED, None)
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, list(shape))
 
 
 def _fill_output_shapes(model: onnx.ModelProto) -> onnx.ModelProto:
     """Give every output without a shape the shape that strict ONNX shape inference derives."""
-    missing = [o for o in model.graph.output if not o.type.tensor_type.HasField("shape")]
+    missing = [o for o in model.graph.output if not o.type.tensor_type.HasField("shape") or not o.type.tensor_type.elem_type]
     if not missing:
         return model
     inferred = onnx.shape_inference.infer_shapes(model, strict_mode=True, data_prop=True)
@@ -151,8 +155,26 @@ def random_inputs(model: onnx.ModelProto, seed: int = 0, kinds: str | Mapping[st
     out = []
     for info in graph_inputs(model):
         kind = kinds if isinstance(kinds, str) else kinds.get(info.name, "normal")
-        out.append(random_array(input_shape(info), rng, kind))
+        elem_type = info.type.tensor_type.elem_type
+        if elem_type == TensorProto.FLOAT:
+            out.append(random_array(input_shape(info), rng, kind))
+        else:
+            out.append(random_integers(input_shape(info), rng, helper.tensor_dtype_to_np_dtype(elem_type), kind))
     return out
+
+
+def random_integers(shape: Shape, rng: np.random.Generator, dtype: np.dtype, kind: str = "normal") -> np.ndarray:
+    """Seeded integer or bool data: kind "normal" is -5..5 (0..255 for uint8, both values for bool);
+    "range:LOW:HIGH" is LOW..HIGH-1 (gather indices, lengths)."""
+    if np.dtype(dtype) == np.bool_:
+        return np.asarray(rng.random(tuple(shape)) < 0.5)
+    if kind.startswith("range:"):
+        low, high = (int(v) for v in kind.split(":")[1:])
+    elif kind == "normal":
+        low, high = (0, 256) if np.dtype(dtype) == np.uint8 else (-5, 6)
+    else:
+        raise ValueError(f"unknown integer input kind {kind!r}")
+    return np.asarray(rng.integers(low, high, size=tuple(shape)), dtype=dtype)
 
 
 def _as_feed(model: onnx.ModelProto, inputs: Inputs) -> dict[str, np.ndarray]:

@@ -6,7 +6,7 @@
 // CHECK: shape-infer: 'nn.expand' at {{.*}}size-limit.mlir:[[# @LINE + 3]]:3: the result [1048576, 1048576, 1048576] takes 4611686018427387904 bytes (4 EiB), past the limit of 140737488355328 bytes
 func.func @expand_past_the_limit(%x: tensor<1xf32>) -> tensor<*xf32> {
   // expected-error@+1 {{past the limit of 140737488355328 bytes}}
-  %0 = nn.expand %x shape [1048576, 1048576, 1048576] : (tensor<1xf32>) -> tensor<*xf32>
+  %0 = nn.expand %x shape <[1048576, 1048576, 1048576]> : (tensor<1xf32>) -> tensor<*xf32>
   func.return %0 : tensor<*xf32>
 }
 
