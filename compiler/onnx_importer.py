@@ -113,9 +113,10 @@ SYMBOLIC_SIZE_OPS = ("Range",)
 """Ops of constant inputs whose result has a symbolic size when an input holds a symbolic dim:
 imported as nn ops (the values computed at run time) instead of being evaluated."""
 
-IMPORTED_EVEN_IF_CONSTANT = ("DequantizeLinear", "QuantizeLinear")
+IMPORTED_EVEN_IF_CONSTANT = ("DequantizeLinear", "QuantizeLinear", "OneHot")
 """Ops imported as nn ops even when their inputs are constants (fold-constants then evaluates them
-with the nn ops' own semantics): onnx's reference evaluator has no version of them before opset 19."""
+with the nn ops' own semantics): onnx's reference evaluator has no DequantizeLinear or
+QuantizeLinear before opset 19, and fails on a OneHot whose depth is a 1-element tensor."""
 
 NOT_FOLDABLE = ("RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike", "Bernoulli", "Multinomial")
 """Nondeterministic ops: evaluating them at compile time would freeze one draw."""

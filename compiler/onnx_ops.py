@@ -176,6 +176,10 @@ def _cast(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
 @onnx_op("Identity", "Dropout")
 def _identity(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     """Identity, and Dropout at inference (its optional mask output is not supported)."""
+    if node.op_type == "Dropout" and len(node.input) > 2 and node.input[2]:
+        training = g.constant_array(node.input[2])
+        if training is None or bool(training.reshape(-1)[0]):
+            g.fail("training_mode must be a constant false (inference only)")
     return [g.value(node.input[0])]
 
 
@@ -690,11 +694,11 @@ def _range(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     arrays = [g.constant_array(name) for name in node.input[:3]]
     if any(a is None or a.size != 1 for a in arrays):
         g.fail("start, limit and delta must be scalars known at compile time (constants, or computed from shapes)")
-    start, limit, delta = (a.reshape(-1)[0] for a in arrays)  # type: ignore[union-attr]
-    declared = next(a.dtype for a in arrays if a.dtype != object)  # type: ignore[union-attr]
+    start, limit, delta = (_plain(a.reshape(-1)[0]) for a in arrays)  # type: ignore[union-attr]
+    declared = next((a.dtype for a in arrays if a.dtype != object), np.dtype(np.int64))  # type: ignore[union-attr]
     if isinstance(start, DimExpr) or isinstance(delta, DimExpr) or delta == 0:
         g.fail(f"start ({start}) and delta ({delta}) must be numbers and delta non-zero; only limit may be symbolic")
-    element = element_type_of_numpy(declared if declared != object else np.dtype(np.int64))
+    element = element_type_of_numpy(declared)
     if element is None:
         g.fail(f"Range of {declared} is not supported")
     if isinstance(limit, DimExpr):
@@ -703,13 +707,16 @@ def _range(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
         count: Dim = ceildiv(limit - int(start), int(delta)) if delta > 0 else ceildiv(int(start) - limit, -int(delta))
     else:
         count = max(int(np.ceil((float(limit) - float(start)) / float(delta))), 0)
-    return [g.emit(nn.RangeOp(start.item() if hasattr(start, "item") else start, delta.item() if hasattr(delta, "item") else delta, count, element))]
+    return [g.emit(nn.RangeOp(start, delta, count, element))]  # type: ignore[arg-type]
 
 
-# @logic-ops (marker)
+def _plain(value: object) -> object:
+    """A numpy scalar as a Python number; a symbolic dim as it is."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
-# @topk-cumsum-onehot (marker)
+
+
 
 
 def _constant_int_scalar(g: GraphImporter, node: onnx.NodeProto, position: int, what: str) -> int:
@@ -760,7 +767,6 @@ def _one_hot(g: GraphImporter, node: onnx.NodeProto) -> list[SSAValue]:
     return [g.emit(nn.OneHotOp(g.value(node.input[0]), g.value(node.input[2]), depth, axis))]
 
 
-# @quantize-lpnorm (marker)
 
 
 def _quantization_operands(g: GraphImporter, node: onnx.NodeProto, zero_point_dtype: np.dtype) -> list[SSAValue]:

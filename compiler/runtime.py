@@ -7,7 +7,9 @@ other input with it must agree, it must be within its bound, and no size of
 any tensor of the model may come out negative. The values are passed to the
 entry point first, and the outputs are allocated at their actual sizes.
 Non-contiguous arrays are copied to contiguous ones; anything else that does
-not match is refused with a message naming the input. Outputs are fresh numpy
+not match is refused with a message naming the input. The checks of a set of
+input shapes run once: a later call with ndarrays of the same shapes and dtypes
+reuses the symbol values they gave (a model run at a few sizes pays them a few times). Outputs are fresh numpy
 arrays. The generated code keeps its intermediate buffers in static memory,
 so calls are serialized with a lock (safe from several Python threads).
 
@@ -33,6 +35,10 @@ from compiler.llvm_ir import FAILED_CHECK_STATUS
 from dialects.dims import DimExpr, evaluate, format_dims
 
 
+MAX_REMEMBERED_SHAPES = 256
+"""Sets of input shapes whose checks a model remembers (forgotten all at once when full)."""
+
+
 class NativeModel:
     """A compiled model's shared library, callable with numpy arrays."""
 
@@ -49,15 +55,27 @@ class NativeModel:
         static = not signature.symbols
         self._static_inputs = [(tuple(s.shape), np.dtype(s.dtype)) for s in signature.inputs] if static else None
         self._static_outputs = [(tuple(s.shape), np.dtype(s.dtype)) for s in signature.outputs] if static else None
+        # With symbols, the checks of a set of input shapes are done once: later calls with the same
+        # shapes (and matching arrays) reuse the symbol values and output shapes they gave.
+        self._input_dtypes = [np.dtype(s.dtype) for s in signature.inputs]
+        self._output_dtypes = [np.dtype(s.dtype) for s in signature.outputs]
+        self._checked_shapes: dict[tuple[tuple[int, ...], ...], tuple[dict[str, int], list[list[int]]]] = {}
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         if self._static_outputs is not None and _already_matching(inputs, self._static_inputs):
             arrays, values = inputs, {}
             outputs = [np.empty(shape, dtype) for shape, dtype in self._static_outputs]
+        elif (known := self._known_shapes(inputs)) is not None:
+            arrays, (values, shapes) = inputs, known
+            outputs = [np.empty(shape, dtype) for shape, dtype in zip(shapes, self._output_dtypes)]
         else:
             arrays = self._checked_inputs(inputs)
             values = bind_symbols(self.signature, arrays)
-            outputs = [np.empty([evaluate(d, values) for d in spec.shape], dtype=spec.dtype) for spec in self.signature.outputs]
+            shapes = [[evaluate(d, values) for d in spec.shape] for spec in self.signature.outputs]
+            if len(self._checked_shapes) >= MAX_REMEMBERED_SHAPES:
+                self._checked_shapes.clear()
+            self._checked_shapes[tuple(a.shape for a in arrays)] = (values, shapes)
+            outputs = [np.empty(shape, dtype) for shape, dtype in zip(shapes, self._output_dtypes)]
         pointers = [a.ctypes.data for a in (*arrays, *outputs)]
         with self._lock:
             status = self._entry(*(values[s] for s in self.signature.symbols), *pointers)
@@ -68,6 +86,16 @@ class NativeModel:
         if status != 0:
             raise OptFuseError(f"{self.signature.entry} returned error status {status}")
         return outputs
+
+    def _known_shapes(self, inputs: Sequence[object]) -> tuple[dict[str, int], list[list[int]]] | None:
+        """Symbol values and output shapes from an earlier call, if every input is a C-contiguous ndarray
+        of its dtype and their shapes are ones already checked."""
+        if len(inputs) != len(self._input_dtypes) or not self._checked_shapes:
+            return None
+        for array, dtype in zip(inputs, self._input_dtypes):
+            if type(array) is not np.ndarray or array.dtype != dtype or not array.flags.c_contiguous:
+                return None
+        return self._checked_shapes.get(tuple(a.shape for a in inputs))  # type: ignore[union-attr]
 
     def _failed_check_message(self) -> str:
         """The message of the check that failed the last run (read under the lock, before another run clears it)."""

@@ -1796,6 +1796,14 @@ class _ReduceOp(NNOp):
 
     FUSION_KIND: ClassVar[FusionKind] = FusionKind.REDUCTION
     INIT: ClassVar[float]
+    FOLDS_ELEMENTS: ClassVar[bool] = True
+    """Whether the result is finish(combine(...combine(INIT, x0)..., xn)), one element at a time.
+
+    Then lower-to-loops may keep the accumulators of a whole output row in
+    memory and loop over the reduced axes outside the kept axes that follow
+    them (passes/lower_to_loops.py, `row_accumulated`). A subclass that
+    overrides `reduce` with another form says False.
+    """
     input = operand_def(AnyTensor)
     axes = prop_def(DenseArrayBase.constr(I64))
     keepdims = opt_prop_def(UnitAttr)
@@ -1886,6 +1894,7 @@ class ReduceLogSumExpOp(_ReduceOp):
     """log(sum(exp(x))), computed as max + log(sum(exp(x - max))) so that it cannot overflow."""
 
     name = "nn.reduce_log_sum_exp"
+    FOLDS_ELEMENTS: ClassVar[bool] = False  # two passes (the max, then the shifted sum)
 
     def reduce(self, kb: KernelBuilder, extents: list[Dim], element: Callable[[list[Ix]], Scalar]) -> Scalar:
         top = kb.reduce(extents, float("-inf"), lambda acc, v: acc.max(v), element)
@@ -1897,7 +1906,6 @@ class ReduceLogSumExpOp(_ReduceOp):
 # Selection, comparison and logic, casts, generators
 # ===----------------------------------------------------------------------=== #
 
-# @logic-ops (marker: removed after the issue-10 merge)
 
 class _CompareOp(BinaryOp):
     """z = x <op> y as a bool, with broadcasting; integers compare signed, NaN compares false."""
@@ -1917,7 +1925,10 @@ class _CompareOp(BinaryOp):
 
 @irdl_op_definition
 class LessOp(_CompareOp):
-    """%m = nn.less %x, %y : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi1>"""
+    """x < y, as bools (ONNX Less).
+
+        %m = nn.less %x, %y : (tensor<4xi64>, tensor<4xi64>) -> tensor<4xi1>
+    """
 
     name = "nn.less"
 
@@ -1927,6 +1938,8 @@ class LessOp(_CompareOp):
 
 @irdl_op_definition
 class LessOrEqualOp(_CompareOp):
+    """x <= y, as bools (ONNX LessOrEqual)."""
+
     name = "nn.less_or_equal"
 
     def compare(self, x: Scalar, y: Scalar) -> Cond:
@@ -1935,6 +1948,8 @@ class LessOrEqualOp(_CompareOp):
 
 @irdl_op_definition
 class GreaterOp(_CompareOp):
+    """x > y, as bools (ONNX Greater)."""
+
     name = "nn.greater"
 
     def compare(self, x: Scalar, y: Scalar) -> Cond:
@@ -1943,6 +1958,8 @@ class GreaterOp(_CompareOp):
 
 @irdl_op_definition
 class GreaterOrEqualOp(_CompareOp):
+    """x >= y, as bools (ONNX GreaterOrEqual)."""
+
     name = "nn.greater_or_equal"
 
     def compare(self, x: Scalar, y: Scalar) -> Cond:
@@ -1951,6 +1968,8 @@ class GreaterOrEqualOp(_CompareOp):
 
 @irdl_op_definition
 class EqualOp(_CompareOp):
+    """x == y, as bools, for any element type (ONNX Equal)."""
+
     name = "nn.equal"
     ELEMENTS: ClassVar[ElementKinds] = ElementKinds.ANY
 
@@ -1977,6 +1996,8 @@ class _LogicalOp(BinaryOp):
 
 @irdl_op_definition
 class AndOp(_LogicalOp):
+    """Logical and of bools (ONNX And)."""
+
     name = "nn.and"
 
     def logic(self, x: Cond, y: Cond) -> Cond:
@@ -1985,6 +2006,8 @@ class AndOp(_LogicalOp):
 
 @irdl_op_definition
 class OrOp(_LogicalOp):
+    """Logical or of bools (ONNX Or)."""
+
     name = "nn.or"
 
     def logic(self, x: Cond, y: Cond) -> Cond:
@@ -1993,6 +2016,8 @@ class OrOp(_LogicalOp):
 
 @irdl_op_definition
 class XorOp(_LogicalOp):
+    """Logical exclusive or of bools (ONNX Xor)."""
+
     name = "nn.xor"
 
     def logic(self, x: Cond, y: Cond) -> Cond:
@@ -2001,7 +2026,10 @@ class XorOp(_LogicalOp):
 
 @irdl_op_definition
 class NotOp(UnaryOp):
-    """%n = nn.not %m : (tensor<4xi1>) -> tensor<4xi1>"""
+    """Logical not of bools (ONNX Not).
+
+        %n = nn.not %m : (tensor<4xi1>) -> tensor<4xi1>
+    """
 
     name = "nn.not"
     ELEMENTS: ClassVar[ElementKinds] = ElementKinds.ANY
@@ -2127,7 +2155,6 @@ class RangeOp(NNOp):
 # Scans and sorting: cumsum, topk, one_hot
 # ===----------------------------------------------------------------------=== #
 
-# @topk-cumsum-onehot (marker: removed after the issue-10 merge)
 
 
 @irdl_op_definition
@@ -2330,7 +2357,6 @@ class OneHotOp(NNOp):
 # Quantization and normalization: quantize_linear, dequantize_linear, lp_normalization
 # ===----------------------------------------------------------------------=== #
 
-# @quantize-lpnorm (marker: removed after the issue-10 merge)
 
 _QUANTIZED_TYPES = (IntegerType(8), IntegerType(8, Signedness.UNSIGNED), IntegerType(32))
 """What a quantized tensor may hold: int8, uint8 and (DequantizeLinear only) int32."""

@@ -63,6 +63,8 @@ class _Level:
 
     block: Block
     anchor: Operation | None
+    resume: Operation | None = None
+    """The anchor the enclosing level had before this level's loop was opened (`KernelBuilder.close`)."""
 
     def insert(self, op: Operation) -> None:
         if self.anchor is None:
@@ -94,9 +96,9 @@ class KernelBuilder:
     def level(self, value: SSAValue) -> int:
         return self.level_of.get(value, 0)
 
-    def place(self, op: Operation) -> Operation:
-        """Insert `op` at the outermost level where all its operands exist."""
-        level = max((self.level(v) for v in op.operands), default=0)
+    def place(self, op: Operation, innermost: bool = False) -> Operation:
+        """Insert `op` at the outermost level where all its operands exist (with `innermost`, at the innermost level)."""
+        level = len(self.levels) - 1 if innermost else max((self.level(v) for v in op.operands), default=0)
         self.levels[level].insert(op)
         for result in op.results:
             self.level_of[result] = level
@@ -158,8 +160,9 @@ class KernelBuilder:
             self._reads[key] = self.reader(self, value, index)
         return self._reads[key]
 
-    def load(self, buffer: SSAValue, index: Sequence[Ix]) -> Scalar:
-        return Scalar(self, self.emit(loop.LoadOp(buffer, [i.ssa() for i in index])))
+    def load(self, buffer: SSAValue, index: Sequence[Ix], innermost: bool = False) -> Scalar:
+        """The element of `buffer` at `index`; hoisted like any op unless `innermost` (a buffer the kernel also writes)."""
+        return Scalar(self, self.place(loop.LoadOp(buffer, [i.ssa() for i in index]), innermost).results[0])
 
     def store(self, value: Scalar, buffer: SSAValue, index: Sequence[Ix]) -> None:
         self.place(loop.StoreOp(value.value, buffer, [i.ssa() for i in index]))
@@ -176,14 +179,20 @@ class KernelBuilder:
 
     # -- loops -----------------------------------------------------------------
 
-    def parallel_nest(self, extents: Sequence[Dim]) -> list[Ix]:
+    @property
+    def depth(self) -> int:
+        """How many levels are open: the kernel's body, then one per loop opened and not closed."""
+        return len(self.levels)
+
+    def parallel_nest(self, extents: Sequence[Dim], parallel: bool = True) -> list[Ix]:
         """Open one loop per extent (size-1 dims get the constant index 0) and descend into it.
 
         The outermost loop is a loop.parallel: its iterations write disjoint
-        elements. Later insertions at the new innermost level go to its end.
+        elements (with `parallel` False, every loop is a loop.for). Later
+        insertions at the new innermost level go to its end.
         """
         index: list[Ix] = []
-        first = True
+        first = parallel
         for extent in extents:
             if extent == 1:
                 index.append(self.index(0))
@@ -199,10 +208,23 @@ class KernelBuilder:
         """Insert `nest` at the innermost level and make its body the new innermost level."""
         outer = self.levels[-1]
         outer.insert(nest)
-        outer.anchor = nest
-        self.levels.append(_Level(nest.body.block, nest.body.block.last_op))
+        resume, outer.anchor = outer.anchor, nest
+        self.levels.append(_Level(nest.body.block, nest.body.block.last_op, resume))
         for arg in nest.body.block.args:
             self.level_of[arg] = len(self.levels) - 1
+
+    def close(self, depth: int) -> None:
+        """Leave the loops opened past `depth` levels, so that what comes next runs after them.
+
+        Ops placed later at an enclosing level go after the closed loops (still
+        before the loops opened earlier at that level, if any were).
+        Values defined inside the closed loops must not be used any more; their
+        indices (the closed loops' induction variables) never come back, so no
+        cached read can return one.
+        """
+        while len(self.levels) > depth:
+            closed = self.levels.pop()
+            self.levels[-1].anchor = closed.resume
 
     def reduce(
         self,

@@ -31,7 +31,7 @@ position, so one library serves every size up to the bounds.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from math import prod
 
@@ -55,7 +55,7 @@ from dialects.dims import (
     symbols_of,
     upper_bound,
 )
-from dialects.nn import ConstantOp, FusedOp, NNOp, Shape, linear_index, shape_of
+from dialects.nn import ConstantOp, FusedOp, FusionKind, NNOp, Shape, _ReduceOp, element_type, linear_index, shape_of
 from dialects.semantics import Ix, KernelBuilder, Scalar
 from passes.shape_infer import ShapeInferPass, check_sizes
 
@@ -118,6 +118,77 @@ class Group:
         return f"{function_name}_k{number}_{'_'.join(kinds[:3])}{'_etc' if len(kinds) > 3 else ''}"
 
 
+def row_accumulated(group: Group) -> _ReduceOp | None:
+    """The reduction whose kernel accumulates whole output rows in memory, if the group has one.
+
+    A reduction whose reduced axes are followed by kept ones (input [B, S, D],
+    axes [1], output [B, D]) is lowered as
+
+        parallel b:                           # the kept axes before the first reduced one
+          for d: acc[b, d] = INIT
+          for s: for d:                       # the axes from the first reduced one on, in input order
+            acc[b, d] = combine(acc[b, d], x[b, s, d])
+          for d: out[b, d] = epilogue(finish(acc[b, d]))
+
+    instead of one loop-carried accumulator per output element (b, d, then s
+    innermost). What depends only on (b, s) (a gather's index, its range
+    check, a mask) is then hoisted out of the d loop, and the innermost loop
+    walks the input contiguously. `acc` is the output buffer when the
+    reduction is a group output, else a scratch buffer the caller passes
+    (`scratch_values`). Reduced axes after the last kept one (input
+    [B, S, D, T], axes [1, 3]) stay a loop-carried reduction inside the d
+    loop, whose total is then combined into acc[b, d] (INIT is the identity
+    of `combine`). The accumulation is in the sequential order of the s loop,
+    so it needs no `reassoc`.
+
+    Chosen when the op folds one element at a time (`FOLDS_ELEMENTS`), its
+    result has the group's shape, a kept axis of extent other than 1 follows
+    its first reduced axis, and every op of the group that depends on it is
+    elementwise or broadcast at the group's shape (so reads it at the index
+    being computed: the row of another parallel iteration is never read).
+    The first such reduction of the group is chosen; others keep the
+    per-element form.
+    """
+    if not group.ops:
+        return None
+    shape = shape_of(group.outputs[0])
+    members = set(group.ops)
+    for op in group.ops:
+        if not (isinstance(op, _ReduceOp) and op.FOLDS_ELEMENTS and shape_of(op.output) == shape):
+            continue
+        dims = shape_of(op.input)
+        if dims is None or not dims:
+            continue
+        axes = op.normalized_axes(len(dims))
+        if not any(a > axes[0] and a not in axes and dims[a] != 1 for a in range(len(dims))):
+            continue
+        if all(user.FUSION_KIND in (FusionKind.ELEMENTWISE, FusionKind.BROADCAST) and shape_of(user.output) == shape for user in _dependents(op, members)):
+            return op
+    return None
+
+
+def _dependents(op: NNOp, members: set[NNOp]) -> set[NNOp]:
+    """The ops of `members` that read `op`'s result, directly or through others."""
+    found: set[NNOp] = set()
+    pending = [op]
+    while pending:
+        for use in pending.pop().output.uses:
+            user = use.operation
+            if user in members and user not in found:
+                found.add(user)  # type: ignore[arg-type]
+                pending.append(user)  # type: ignore[arg-type]
+    return found
+
+
+def scratch_values(group: Group) -> list[SSAValue]:
+    """Values the group's kernel keeps in a scratch buffer its caller passes (after the outputs).
+
+    The row-accumulated reduction's result, when the group does not store it.
+    """
+    reduction = row_accumulated(group)
+    return [reduction.output] if reduction is not None and reduction.output not in group.outputs else []
+
+
 def build_kernel(
     group: Group,
     name: str,
@@ -128,32 +199,47 @@ def build_kernel(
     """One private function: loops over the output shape, computes the group's outputs, stores them.
 
     Its arguments are the buffers it reads, the buffers it writes (typed as
-    the caller's, `buffer_types`), then the values of the `symbols` its sizes
-    depend on. A buffer of a tensor with symbolic dims is flat: the kernel
-    computes the linear position from the dims. With `at_bounds`, the symbols
-    are constants at their bounds instead (the fusion cost model's view).
+    the caller's, `buffer_types`), the scratch buffers it needs
+    (`scratch_values`, sized at the bounds), then the values of the `symbols`
+    its sizes depend on. A buffer of a tensor with symbolic dims is flat: the
+    kernel computes the linear position from the dims. With `at_bounds`, the
+    symbols are constants at their bounds instead (the fusion cost model's view).
     """
     inputs = group.external_inputs()
+    scratch = scratch_values(group)
     if buffer_types is None:
-        buffer_types = [buffer_type(v, at_bounds or {}) for v in (*inputs, *group.outputs)]
+        buffer_types = [buffer_type(v, at_bounds or {}) for v in (*inputs, *group.outputs, *scratch)]
     if at_bounds is not None:
         symbols = ()
     kernel = func.FuncOp(name, ([*buffer_types, *[IndexType()] * len(symbols)], []), visibility="private")
     block = kernel.body.block
     for arg, value in zip(block.args, inputs):
         arg.name_hint = value.name_hint
-    for number, arg in enumerate(block.args[len(inputs) : len(buffer_types)]):
+    outputs = block.args[len(inputs) : len(inputs) + len(group.outputs)]
+    for number, arg in enumerate(outputs):
         arg.name_hint = f"out{number}" if len(group.outputs) > 1 else "out"
+    for arg in block.args[len(inputs) + len(group.outputs) : len(buffer_types)]:
+        arg.name_hint = "scratch"
     for arg, symbol in zip(block.args[len(buffer_types) :], symbols):
         arg.name_hint = symbol
     buffers = dict(zip(inputs, block.args))
+    buffers.update(zip(scratch, block.args[len(inputs) + len(group.outputs) : len(buffer_types)]))
     members = set(group.ops)
+    accumulated: dict[SSAValue, tuple[SSAValue, list[Ix]]] = {}
+    """A row-accumulated reduction's result -> its accumulator buffer and the index its epilogue computes."""
 
     def position(dims: Shape, index: Sequence[Ix]) -> list[Ix]:
         return list(index) if is_static(dims) else [linear_index(index, dims) if index else kb.index(0)]
 
     def read(kb: KernelBuilder, value: SSAValue, index: Sequence[Ix]) -> Scalar:
         producer = value.owner
+        if value in accumulated:
+            assert isinstance(producer, _ReduceOp)
+            buffer, expected = accumulated[value]
+            assert [i.value for i in index] == [i.value for i in expected], "a row-accumulated reduction read at another index"
+            dims = shape_of(producer.input) or ()
+            count = prod(dims[a] for a in producer.normalized_axes(len(dims)))
+            return producer.finish(kb.load(buffer, position(shape_of(value) or (), index), innermost=True), count)
         if producer in members or _inline_splat(value):
             assert isinstance(producer, NNOp)
             return producer.emit_element(kb, list(index))
@@ -166,12 +252,78 @@ def build_kernel(
         kb.symbols[symbol] = kb.const(bound, IndexType()).value
     shape = shape_of(group.outputs[0])
     assert shape is not None
-    index = kb.parallel_nest(shape)
-    for value, out in zip(group.outputs, block.args[len(inputs) : len(buffer_types)]):
+    for value in group.outputs:
         if shape_of(value) != shape:
             raise OptFuseError(f"lower-to-loops: group outputs have different shapes ({shape} and {shape_of(value)})")
-        kb.store(kb.read(value, index), out, position(shape, index))
+    reduction = row_accumulated(group)
+    if reduction is None:
+        index = kb.parallel_nest(shape)
+    else:
+        accumulator = buffers[reduction.output] if reduction.output in buffers else outputs[group.outputs.index(reduction.output)]
+        index = _accumulate_rows(kb, reduction, accumulator, position)
+        accumulated[reduction.output] = (accumulator, index)
+    for value, out in zip(group.outputs, outputs):
+        element = kb.read(value, index)
+        if reduction is not None and value is reduction.output and isinstance(element.value.owner, loop.LoadOp) and element.value.owner.operands[0] is out:
+            continue  # the accumulator is this output, and finish left it as it is
+        kb.store(element, out, position(shape, index))
+    if reduction is not None:
+        _erase_unused(block)
     return kernel
+
+
+def _erase_unused(block: Block) -> None:
+    """Erase loads and arith ops whose results nobody uses, and the loop.for left with an empty body.
+
+    What is left of an epilogue loop with nothing to do (a sum stored in place).
+    """
+    for op in reversed(list(block.ops)):
+        for region in op.regions:
+            for inner in region.blocks:
+                _erase_unused(inner)
+        empty_loop = isinstance(op, loop.ForOp) and not op.results and all(isinstance(o, loop.YieldOp) for o in op.body.block.ops)
+        unused = (op.dialect_name() == "arith" or isinstance(op, loop.LoadOp)) and not any(r.uses for r in op.results)
+        if empty_loop or unused:
+            op.detach()
+            op.erase()
+
+
+def _accumulate_rows(
+    kb: KernelBuilder, reduction: _ReduceOp, accumulator: SSAValue, position: Callable[[Shape, Sequence[Ix]], list[Ix]]
+) -> list[Ix]:
+    """The loops of `row_accumulated`, up to the epilogue's: returns the output index inside them."""
+    dims = shape_of(reduction.input)
+    shape = shape_of(reduction.output)
+    assert dims is not None and shape is not None
+    axes = reduction.normalized_axes(len(dims))
+    first = axes[0]
+    inner_kept = [a for a in range(first, len(dims)) if a not in axes]
+    type = element_type(reduction.input)
+
+    def output_index(at: dict[int, Ix]) -> list[Ix]:
+        if reduction.keepdims is not None:
+            return [kb.index(0) if a in axes else at[a] for a in range(len(dims))]
+        return [at[a] for a in range(len(dims)) if a not in axes]
+
+    outer = dict(zip(range(first), kb.parallel_nest(dims[:first])))
+    depth = kb.depth
+    kept = kb.parallel_nest([dims[a] for a in inner_kept], parallel=False)
+    kb.store(kb.const(reduction.INIT, type), accumulator, position(shape, output_index(outer | dict(zip(inner_kept, kept)))))
+    kb.close(depth)
+    inner = list(range(first, inner_kept[-1] + 1))
+    trailing = list(range(inner_kept[-1] + 1, len(dims)))  # reduced axes after the last kept one: in registers
+    at = outer | dict(zip(inner, kb.parallel_nest([dims[a] for a in inner], parallel=False)))
+    where = position(shape, output_index(at))
+
+    def element(k: list[Ix]) -> Scalar:
+        return kb.read(reduction.input, [(at | dict(zip(trailing, k)))[a] for a in range(len(dims))])
+
+    partial = kb.reduce([dims[a] for a in trailing], reduction.INIT, reduction.combine, element, type) if trailing else element([])
+    total = reduction.combine(kb.load(accumulator, where, innermost=True), partial)
+    kb.place(loop.StoreOp(total.value, accumulator, [i.ssa() for i in where]), innermost=True)
+    kb.close(depth)
+    kept = kb.parallel_nest([dims[a] for a in inner_kept], parallel=False)
+    return output_index(outer | dict(zip(inner_kept, kept)))
 
 
 @dataclass
@@ -268,6 +420,7 @@ class _FunctionLowering:
     def _call_kernel(self, group: Group, outputs: Sequence[SSAValue] | None = None) -> None:
         arguments = [self._buffer(group.arguments.get(v, v)) for v in group.external_inputs()]
         arguments += outputs if outputs is not None else [self._buffer(v) for v in group.results]
+        arguments += [self._buffer(v) for v in scratch_values(group)]
         symbols = symbols_used(_values_of(group))
         try:
             kernel = build_kernel(group, group.kernel_name(self.name, len(self.kernels)), [a.type for a in arguments], symbols)

@@ -7,7 +7,12 @@ several consumers, intermediate outputs) with the rest of the importer's ops: th
 parametric activations, variadic Sum/Mean/Max/Min, Pow, PRelu, MatMul, Gemm, Conv (groups,
 strides, dilations, pads, auto_pad), the pools, LRN, the three normalizations, Slice, Split,
 Gather, Squeeze/Unsqueeze, Expand, Tile, Resize, DepthToSpace/SpaceToDepth, every reduction,
-LogSoftmax, Cast/CastLike, Identity/Dropout and Constant nodes for integer parameters.
+LogSoftmax, Cast/CastLike, Identity/Dropout and Constant nodes for integer parameters; and the
+"typed" family, whose ops keep the graph's values float32 at their boundary but compute through
+int64/int32/int8/uint8/bool tensors inside: comparisons and And/Or/Xor/Not feeding Where, Casts to
+ints (then integer Add/Sub/Mul/Max/Min/Abs/Neg/Sign) or bools and back, Gather with indices
+computed at run time, Range, CumSum, TopK (its indices too), OneHot, QuantizeLinear ->
+DequantizeLinear and LpNormalization.
 
 Every drawn op is in MODEL_OPS; `test_model_generator_covers_every_op` checks that together they
 are every op the importer registers except NOT_DRAWN (each with its reason).
@@ -15,18 +20,28 @@ are every op the importer registers except NOT_DRAWN (each with its reason).
 Values stay finite and well conditioned as in the fusion fuzzer: an op whose result could pass
 MAX_ABS gets its input squashed with Tanh first, weights are scaled by 1/sqrt(fan-in), and ops
 that need a positive argument (Pow's base, Reciprocal, ReduceLogSum) read Sigmoid(x) + 0.5.
+
+Typed ops make discontinuous decisions (a comparison, Floor or a truncating Cast to int, the rounding
+of QuantizeLinear, TopK's order of near ties): a value one ulp apart in onnxruntime and opt-fuse (Tanh,
+Exp, a sum in another order) could decide the other way and change the result by far more than the
+tolerance. So the builder tracks *exact* values, equal bit for bit in every implementation: graph
+inputs, initializers, and results of exact ops (data movement, Relu/Neg/Abs/Floor/Ceil/Sign, Max/Min,
+Clip, Max reductions and pools, Where, casts) of exact values. A decision reads `x` if it is exact,
+else an exact value (or a new graph input) that broadcasts with it; the float data flowing through
+(Where's branches, Gather's table, CumSum's and LpNormalization's input) can be any value. The one
+inexact decision is run-time Gather and OneHot indices, Floor(Sigmoid(s) * (d - 1e-3)) on few elements:
+Sigmoid's ~1e-7 error flips an index with probability ~1e-6 per element.
 """
 
 from __future__ import annotations
 
 import math
 
+import fusion_fuzz_graphs as fusion
 import numpy as np
+from fusion_fuzz_graphs import MAX_ABS, MAX_DIM, MAX_ELEMENTS, FuzzGraph, Value
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
-
-import fusion_fuzz_graphs as fusion
-from fusion_fuzz_graphs import MAX_ABS, MAX_DIM, MAX_ELEMENTS, FuzzGraph, Value
 
 OPSET = 20  # Gelu is an opset-20 op; reductions take axes as an input from 18
 MIN_NODES, MAX_NODES = 1, 8
@@ -44,6 +59,19 @@ MOVEMENT = ("Slice", "Split", "Gather", "Squeeze", "Unsqueeze", "Expand", "Tile"
             "SpaceToDepth")
 REDUCTIONS = ("ReduceSum", "ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
               "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp")
+COMPARISONS = ("Less", "LessOrEqual", "Greater", "GreaterOrEqual", "Equal")
+LOGIC = ("And", "Or", "Xor", "Not")
+# Cast, CastLike and Gather are drawn in two families: float to float and constant indices in
+# "elementwise" and "injective", through ints or bools and indices computed at run time in "typed".
+TYPED = COMPARISONS + LOGIC + ("Where", "Cast", "CastLike", "Gather", "Range", "CumSum", "TopK", "OneHot",
+                               "QuantizeLinear", "DequantizeLinear", "LpNormalization")
+INT_ARITHMETIC = ("Add", "Sub", "Mul", "Max", "Min", "Abs", "Neg", "Sign")
+# Ops whose result is exact (bit for bit the same everywhere) when their float inputs are.
+EXACT_OPS = frozenset(("Relu", "Neg", "Abs", "Floor", "Ceil", "Sign", "Max", "Min", "Clip", "Identity", "Dropout",
+                       "Cast", "CastLike", "Transpose", "Reshape", "Flatten", "Concat", "Pad", "Slice", "Split",
+                       "Gather", "Squeeze", "Unsqueeze", "Expand", "Tile", "DepthToSpace", "SpaceToDepth",
+                       "ReduceMax", "ReduceMin", "MaxPool", "GlobalMaxPool", "Where", "TopK", "OneHot")
+                      + COMPARISONS + LOGIC)
 # A step draws a family, then an op in it, so the few contractions are drawn as often as the many
 # activations. Simplest first: hypothesis shrinks a draw towards the front.
 FAMILIES = {
@@ -54,8 +82,9 @@ FAMILIES = {
     "contraction": CONTRACTIONS,
     "window": WINDOWS,
     "normalization": NORMALIZATIONS,
+    "typed": TYPED,
 }
-MODEL_OPS = tuple(op for ops in FAMILIES.values() for op in ops)
+MODEL_OPS = tuple(dict.fromkeys(op for ops in FAMILIES.values() for op in ops))
 # Registered ops the generator does not draw, and why.
 NOT_DRAWN = {
     "Upsample": "deprecated since opset 10; its import is Resize's (tests/test_ops.py covers it at opset 9)",
@@ -84,10 +113,29 @@ def _divisors(n: int) -> list[int]:
 class _ModelBuilder(fusion._Builder):
     opset = OPSET
 
-    def __init__(self, draw) -> None:  # noqa: ANN001
+    def __init__(self, draw) -> None:
         super().__init__(draw)
         self.permutation_rng = np.random.default_rng([self.data_seed, draw(st.integers(0, 2**16), label="op order seed")])
         self.permutations: dict[tuple[str, ...], np.ndarray] = {}
+        self.exact: set[str] = set()  # values equal bit for bit in every implementation (initializers too)
+
+    # -- exact values ---------------------------------------------------------------
+
+    def is_exact(self, name: str) -> bool:
+        return name == "" or name in self.exact or name in self.inits
+
+    def new_input(self, shape: tuple[int, ...]) -> Value:
+        value = super().new_input(shape)
+        self.exact.add(value.name)
+        return value
+
+    def emit(self, op: str, inputs: list[str], shape: tuple[int, ...], lo: float, hi: float, main: bool = True,
+             exact: bool | None = None, **attrs) -> Value:
+        """`exact`: whether the result is exact; by default, if `op` is in EXACT_OPS and its inputs are exact."""
+        value = super().emit(op, inputs, shape, lo, hi, main, **attrs)
+        if exact if exact is not None else op in EXACT_OPS and all(self.is_exact(i) for i in inputs):
+            self.exact.add(value.name)
+        return value
 
     # -- parameters and helpers -------------------------------------------------
 
@@ -102,6 +150,7 @@ class _ModelBuilder(fusion._Builder):
         else:
             array = np.array(values, dtype=np.int64)
             self.nodes.append(helper.make_node("Constant", [], [name], value=numpy_helper.from_array(array)))
+        self.exact.add(name)
         return name
 
     def dim(self) -> int:
@@ -165,6 +214,8 @@ class _ModelBuilder(fusion._Builder):
         self.ops[op] += 1
         values = [Value(n, tuple(s), lo, hi, is_node=True) for n, s in zip(names, shapes)]
         self.values.extend(values)
+        if op in EXACT_OPS and all(self.is_exact(i) for i in inputs):
+            self.exact.update(names)
         for v in values:
             self.note_shape(v.shape)
         return values
@@ -384,9 +435,13 @@ class _ModelBuilder(fusion._Builder):
         of equal values (one element, a broadcast, saturated Tanh) onnxruntime's own result is off by up to
         |x| * 6e-8 / sqrt(epsilon) (2.5e-5 for x = 160, epsilon = 5e-5), past the tolerance though opt-fuse
         gives the exact bias. So their input is squashed into [-1, 1] and epsilon is 1e-3..1e-2, which
-        bounds that error below 1e-5 (tests/test_ops.py covers epsilon 1e-5)."""
+        bounds that error below 1e-5 (tests/test_ops.py covers epsilon 1e-5). The same factor amplifies
+        any last-bit difference between the two implementations upstream (a Tanh near 1): a spread
+        in [-1, 1] is added so that no group of several elements is nearly constant."""
         if op != "BatchNormalization":
             x = self.bounded(x, 1.0)
+            spread = self.float_initializer(self.rng.uniform(-1, 1, x.shape))
+            x = self.emit("Add", [x.name, spread], x.shape, x.lo - 1.0, x.hi + 1.0, main=False)
         if op == "LayerNormalization":
             axis = self.integer(-x.rank, x.rank - 1) if x.rank else 0
             if x.rank == 0:
@@ -483,6 +538,14 @@ class _ModelBuilder(fusion._Builder):
             return self.elementwise("Neg", x)
         return self.emit("Gather", [x.name, self.int_initializer("indices", indices.reshape(-1).tolist())
                                     if indices.ndim == 1 else self.index_tensor(indices)], shape, x.lo, x.hi, axis=axis)
+
+    def pad(self, x: Value) -> Value:
+        """The fusion builder's Pad, of a value that still fits MAX_ELEMENTS once padded (it gives Neg
+        instead past that, and model graphs have dims up to 40: Pad was the rarest op)."""
+        fitting = [v for v in self.values if v.rank and math.prod(d + 4 for d in v.shape) <= MAX_ELEMENTS]
+        if math.prod(d + 4 for d in x.shape) > MAX_ELEMENTS and fitting:
+            x = self.pick(fitting)
+        return super().pad(x)
 
     def index_tensor(self, indices: np.ndarray) -> str:
         name = self.fresh("indices")
@@ -601,12 +664,435 @@ class _ModelBuilder(fusion._Builder):
         lo = -(x.hi - x.lo) - math.log(x.shape[axis])
         return self.emit("LogSoftmax", [x.name], x.shape, lo, 0.0, axis=axis)
 
+    # -- typed: ints and bools inside, float32 at the boundary ------------------------------
+
+    def node(self, op: str, inputs: list[str], main: bool = False, **attrs) -> str:
+        """A node whose (int or bool) result is no builder value (nothing float picks it); exact if its inputs are."""
+        name = self.fresh("t")
+        self.nodes.append(helper.make_node(op, inputs, [name], **attrs))
+        self.consumed.update(inputs)
+        if main:
+            self.ops[op] += 1
+        if all(self.is_exact(i) for i in inputs):
+            self.exact.add(name)
+        return name
+
+    def array_initializer(self, prefix: str, array: np.ndarray) -> str:
+        name = self.fresh(prefix)
+        self.inits[name] = np.asarray(array)
+        return name
+
+    @staticmethod
+    def fits(*shapes: tuple[int, ...]) -> tuple[int, ...] | None:
+        """The broadcast of `shapes`, if they broadcast within MAX_RANK and without growing past MAX_ELEMENTS
+        (or past the largest of them: a graph input may be larger)."""
+        try:
+            shape = tuple(np.broadcast_shapes(*shapes))
+        except ValueError:
+            return None
+        limit = max(MAX_ELEMENTS, *(math.prod(s) for s in shapes))
+        return shape if math.prod(shape) <= limit and len(shape) <= max(MAX_RANK, *(len(s) for s in shapes)) else None
+
+    def exact_source(self, x: Value, limit: float = 8.0) -> Value:
+        """An exact value broadcasting with `x` (within MAX_ELEMENTS), in [-limit, limit]: `x` itself if it
+        is exact, else another exact value or a new graph input; clipped (exactly) if it could pass `limit`."""
+        if x.name not in self.exact:
+            candidates = [v for v in self.values if v.name in self.exact and self.fits(x.shape, v.shape)]
+            if candidates and self.boolean():
+                x = self.pick(candidates)
+            else:
+                self.features.add("typed-new-input")
+                x = self.new_input(self.partner_shape_within(x.shape))
+        if x.max_abs > limit:
+            bounds = [self.scalar_initializer(-limit), self.scalar_initializer(limit)]
+            x = self.emit("Clip", [x.name, *bounds], x.shape, max(x.lo, -limit), min(x.hi, limit), main=False)
+        return x
+
+    def connect(self, x: Value, result: Value) -> Value:
+        """`result`, or sometimes x + result (so x is consumed when the typed op read another value)."""
+        shape = self.fits(x.shape, result.shape)
+        if shape is None or x is result or self.boolean():
+            return result
+        x = self.bounded(x, MAX_ABS - result.max_abs) if result.max_abs < MAX_ABS / 2 else self.squash(x)
+        return self.emit("Add", [x.name, result.name], shape, x.lo + result.lo, x.hi + result.hi, main=False)
+
+    def cast_node(self, op: str, name: str, to: int, main: bool = False) -> str:
+        """Cast(name, to), or CastLike(name, a scalar of that type)."""
+        if op == "CastLike":
+            like = self.array_initializer("like", np.zeros((), helper.tensor_dtype_to_np_dtype(to)))
+            return self.node("CastLike", [name, like], main=main)
+        return self.node("Cast", [name], main=main, to=to)
+
+    def integers_of(self, s: Value, to: int, op: str = "Cast", main: bool = False) -> tuple[str, int, int]:
+        """Ints of type `to` from an exact `s` (|s| <= 8): Cast(Floor(s * k)) or the truncating Cast(s * k),
+        k in {1, 2, 4} (exact); with their interval."""
+        k = self.choice([1.0, 2.0, 4.0])
+        v = s
+        if k != 1.0:
+            v = self.emit("Mul", [s.name, self.scalar_initializer(k)], s.shape, s.lo * k, s.hi * k, main=False,
+                          exact=s.name in self.exact)
+        if self.boolean():
+            v = self.emit("Floor", [v.name], v.shape, math.floor(v.lo), math.floor(v.hi), main=False)
+        lo, hi = math.floor(v.lo) if v.lo < 0 else math.trunc(v.lo), math.ceil(v.hi) if v.hi < 0 else math.trunc(v.hi)
+        return self.cast_node(op, v.name, to, main), lo, hi
+
+    def int_arithmetic(self, name: str, shape: tuple[int, ...], lo: int, hi: int,
+                       dtype: np.dtype) -> tuple[str, tuple[int, ...], int, int]:
+        """0-3 integer ops on `name` (small constants, or itself), magnitudes kept below 1000."""
+        for _ in range(self.spread_choice((0, 1, 2, 3))):
+            op = self.spread_choice(INT_ARITHMETIC)
+            self.features.add(f"int-{op.lower()}")
+            if op in ("Abs", "Neg", "Sign"):
+                name = self.node(op, [name])
+                lo, hi = {"Abs": (0 if lo <= 0 <= hi else min(abs(lo), abs(hi)), max(abs(lo), abs(hi))),
+                          "Neg": (-hi, -lo), "Sign": (int(np.sign(lo)), int(np.sign(hi)))}[op]
+                continue
+            if op == "Mul" and max(abs(lo), abs(hi)) > 150:
+                op = "Max"
+            if self.integer(0, 3) == 0:  # with itself
+                other, other_shape, bounds = name, shape, (lo, hi)
+            else:
+                other_shape = self.partner_shape_within(shape)
+                if self.fits(shape, other_shape) is None:
+                    other_shape = ()
+                limit = 3 if op == "Mul" else 5
+                data = self.rng.integers(-limit, limit + 1, other_shape).astype(dtype)
+                other, bounds = self.array_initializer("i", data), (int(data.min()), int(data.max()))
+            name = self.node(op, [name, other])
+            shape = self.fits(shape, other_shape)  # type: ignore[assignment]
+            lo, hi = (int(t) for t in fusion._interval(op, (lo, hi), bounds))
+        return name, shape, lo, hi
+
+    def typed_cast(self, op: str, x: Value) -> Value:
+        """Cast (or CastLike) of floats to ints, integer arithmetic, maybe a narrower int or bool, back to float;
+        or floats to bool and back."""
+        s = self.exact_source(x)
+        target = self.spread_choice(("bool", "int64", "int32"))
+        if target == "bool":
+            self.features.add("cast-float-to-bool")
+            name, shape, lo, hi = self.cast_node(op, s.name, TensorProto.BOOL, main=True), s.shape, 0, 1
+            if self.boolean():
+                name = self.node("Not", [name])
+        else:
+            to = TensorProto.INT64 if target == "int64" else TensorProto.INT32
+            self.features.add(f"cast-float-to-{target}")
+            name, lo, hi = self.integers_of(s, to, op, main=True)
+            name, shape, lo, hi = self.int_arithmetic(name, s.shape, lo, hi, helper.tensor_dtype_to_np_dtype(to))
+            narrower = self.spread_choice((0, 1, 2, 3))
+            if narrower == 1 and -128 <= lo and hi <= 127:
+                self.features.add("cast-to-int8")
+                name = self.cast_node(op, name, TensorProto.INT8)
+            elif narrower == 2 and 0 <= lo and hi <= 255:
+                self.features.add("cast-to-uint8")
+                name = self.cast_node(op, name, TensorProto.UINT8)
+            elif narrower == 3:
+                self.features.add("cast-int-to-bool")
+                name, lo, hi = self.cast_node(op, name, TensorProto.BOOL), 0, 1
+        if op == "CastLike":
+            back = self.emit("CastLike", [name, self.float_initializer(np.zeros((), np.float32))], shape, lo, hi, main=False)
+        else:
+            back = self.emit("Cast", [name], shape, lo, hi, main=False, to=TensorProto.FLOAT)
+        return self.connect(x, back) if s is not x else back
+
+    # comparisons, logic, Where
+
+    def comparison(self, x: Value, op: str) -> tuple[str, tuple[int, ...]]:
+        """A bool tensor (and its shape, which broadcasts with x's within MAX_ELEMENTS) comparing exact values."""
+        s = self.exact_source(x)
+        partner_shape = self.partner_shape_within(s.shape)
+        if self.fits(x.shape, s.shape, partner_shape) is None:
+            partner_shape = ()
+        as_ints = self.integer(0, 2) == 0
+        if op == "Equal" or as_ints:  # values that can be equal: ints, or floored floats, against small ints
+            if as_ints:
+                to = self.choice([TensorProto.INT64, TensorProto.INT32])
+                a, lo, hi = self.integers_of(s, to)
+                dtype = helper.tensor_dtype_to_np_dtype(to)
+                self.features.add("compare-ints")
+            else:
+                k = self.choice([1.0, 2.0, 4.0])
+                scaled = self.emit("Mul", [s.name, self.scalar_initializer(k)], s.shape, s.lo * k, s.hi * k, main=False, exact=True)
+                floor = self.emit("Floor", [scaled.name], s.shape, math.floor(scaled.lo), math.floor(scaled.hi), main=False)
+                a, lo, hi, dtype = floor.name, math.floor(scaled.lo), math.floor(scaled.hi), np.dtype(np.float32)
+            mid = (lo + hi) // 2  # values near the middle, where most of the data is
+            b = self.array_initializer("c", self.rng.integers(max(lo, mid - 2), min(hi, mid + 2) + 1, partner_shape).astype(dtype))
+        else:
+            how = self.choice(["constant", "initializer", "value"])
+            candidates = [v for v in self.values if v.name in self.exact and self.fits(x.shape, s.shape, v.shape)]
+            if how == "value" and candidates:
+                self.features.add("compare-two-values")
+                b = self.pick(candidates).name
+            elif how == "initializer":
+                b = self.new_initializer(partner_shape).name
+            else:
+                b = self.scalar_initializer(self.uniform(max(s.lo, -3.0), min(s.hi, 3.0)) if s.lo < s.hi else s.lo + 0.5)
+            a = s.name
+        shape = self.fits(s.shape, self.shape_of(b))
+        assert shape is not None, (x.shape, s.shape, self.shape_of(b), a, b)
+        if self.boolean():
+            a, b = b, a
+        return self.node(op, [a, b], main=True), shape
+
+    def shape_of(self, name: str) -> tuple[int, ...]:
+        if name in self.inits:
+            return tuple(self.inits[name].shape)
+        return next(v.shape for v in self.values if v.name == name)
+
+    def condition(self, x: Value, op: str) -> tuple[str, tuple[int, ...]]:
+        if op == "Not":
+            a, shape = self.condition(x, self.spread_choice(COMPARISONS))
+            return self.node("Not", [a], main=True), shape
+        if op in LOGIC:
+            (a, sa), (b, sb) = (self.condition(x, self.spread_choice(COMPARISONS + ("Not",))) for _ in range(2))
+            shape = self.fits(x.shape, sa, sb)
+            if shape is None:
+                return a, sa
+            return self.node(op, [a, b], main=True), tuple(np.broadcast_shapes(sa, sb))
+        if op == "Cast":  # a float (or an int) as a bool: non-zero
+            s = self.exact_source(x)
+            self.features.add("where-cast-condition")
+            return self.node("Cast", [s.name], to=TensorProto.BOOL), s.shape
+        return self.comparison(x, op)
+
+    def where(self, op: str, x: Value) -> Value:
+        """Where(condition, x, other), the condition a comparison (or logic of two) of exact values."""
+        if op == "Where":
+            op = self.spread_choice(COMPARISONS + LOGIC + ("Cast",))
+        cond, cond_shape = self.condition(x, op)
+        other = self.operand_for(x)
+        shape = self.fits(cond_shape, x.shape, other.shape)
+        if shape is None:
+            value = self.uniform(-2, 2)
+            other = Value(self.scalar_initializer(value), (), value, value, is_node=False)
+            shape = self.fits(cond_shape, x.shape)
+        a, b = (x, other) if self.boolean() else (other, x)
+        return self.emit("Where", [cond, a.name, b.name], shape, min(x.lo, other.lo), max(x.hi, other.hi))
+
+    # Gather's indices at run time, Range, CumSum, TopK, OneHot
+
+    def run_time_indices(self, source: Value, d: int, dtype: np.dtype) -> str:
+        """Floor(Sigmoid(source) * (d - 1e-3)) as ints, in [0, d - 1]; or minus d, in [-d, -1]."""
+        s = self.sigmoid(source)
+        scaled = self.emit("Mul", [s.name, self.scalar_initializer(d - 1e-3)], s.shape, 0.0, d, main=False)
+        floor = self.emit("Floor", [scaled.name], s.shape, 0.0, d - 1, main=False)
+        indices = self.node("Cast", [floor.name], to=helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+        if self.boolean():
+            self.features.add("run-time-negative-index")
+            indices = self.node("Sub", [indices, self.array_initializer("d", np.array(d, dtype))])
+        return indices
+
+    def gather_at_run_time(self, x: Value) -> Value:
+        axis = self.integer(-x.rank, x.rank - 1)
+        a = axis % x.rank
+        d = x.shape[a]
+
+        def out(index_shape: tuple[int, ...]) -> tuple[int, ...]:
+            return (*x.shape[:a], *index_shape, *x.shape[a + 1:])
+
+        small = [v for v in self.values if v.rank <= 2 and v.size <= 12 and math.prod(out(v.shape)) <= MAX_ELEMENTS
+                 and len(out(v.shape)) <= MAX_RANK]
+        source = self.pick(small) if small and self.boolean() else None
+        if source is None:
+            index_shape = self.shape(self.integer(0, 2))
+            if math.prod(out(index_shape)) > MAX_ELEMENTS or len(out(index_shape)) > MAX_RANK:
+                index_shape = ()
+            source = self.new_input(index_shape)
+        self.features.add("gather-run-time-indices")
+        indices = self.run_time_indices(source, d, self.choice([np.dtype(np.int64), np.dtype(np.int32)]))
+        return self.emit("Gather", [x.name, indices], out(source.shape), x.lo, x.hi, axis=axis)
+
+    def range_op(self, x: Value) -> Value:
+        """x + Range(start, limit, delta) along its last axis (Range of constants: opt-fuse folds it)."""
+        n = x.shape[-1] if x.rank else self.dim()
+        kind = self.spread_choice(("int64", "int32", "float32"))
+        dtype = np.dtype(kind)
+        if kind == "float32":
+            start, delta = np.float32(self.uniform(-2, 2)), np.float32(self.uniform(0.1, 1.0) * self.choice([1, -1]))
+            limit = np.float32(start + delta * np.float32(n - 0.5))
+            if int(np.ceil((limit - start) / delta)) != n:  # as onnxruntime counts
+                kind, dtype = "int64", np.dtype(np.int64)
+        if kind != "float32":
+            start, delta = self.integer(-5, 5), self.choice([1, 2, 3, -1, -2])
+            limit = start + delta * (n - 1) + (int(np.sign(delta)) if self.boolean() else delta)  # ceil((limit - start) / delta) = n
+        ends = [float(start), float(start) + float(delta) * (n - 1)]
+        lo, hi = min(ends) - 1e-3 * (1 + abs(min(ends))), max(ends) + 1e-3 * (1 + abs(max(ends)))
+        inputs = [self.array_initializer(p, np.array(v, dtype)) for p, v in (("start", start), ("limit", limit), ("delta", delta))]
+        self.features.add(f"range-{kind}")
+        if kind == "float32":
+            r = self.emit("Range", inputs, (n,), lo, hi)
+        else:
+            r = self.emit("Cast", [self.node("Range", inputs, main=True)], (n,), lo, hi, main=False, to=TensorProto.FLOAT)
+        x = self.bounded(x, MAX_ABS / 2)
+        a, b = (x, r) if self.boolean() else (r, x)
+        return self.emit("Add", [a.name, b.name], self.fits(x.shape, r.shape) or (n,), x.lo + lo, x.hi + hi, main=False)
+
+    def cum_sum(self, x: Value) -> Value:
+        if x.rank == 0:
+            x = self.as_rank(x, 1)
+        axis = self.integer(-x.rank, x.rank - 1)
+        d = x.shape[axis]
+        x = self.bounded(x, MAX_ABS / d)
+        attrs = {name: self.integer(0, 1) for name in ("exclusive", "reverse") if self.boolean()}
+        self.features.update(f"cumsum-{name}" for name, on in attrs.items() if on)
+        axis_input = self.array_initializer("axis", np.array(axis, self.choice([np.int64, np.int32])))
+        lo, hi = min(0.0, x.lo, d * x.lo), max(0.0, x.hi, d * x.hi)
+        return self.emit("CumSum", [x.name, axis_input], x.shape, lo, hi, **attrs)
+
+    def top_k(self, x: Value) -> Value:
+        """TopK's values; with an exact input (no near ties to order differently) its indices too, as floats."""
+        if x.rank == 0:
+            x = self.as_rank(x, 1)
+        axis = self.integer(-x.rank, x.rank - 1)
+        a = axis % x.rank
+        d = x.shape[a]
+        k = self.integer(1, d)
+        attrs: dict[str, object] = {}
+        if a != x.rank - 1 or self.boolean():
+            attrs["axis"] = axis
+        largest = self.integer(0, 1)
+        if not largest or self.boolean():
+            attrs["largest"] = largest
+        if self.boolean():
+            attrs["sorted"] = 1
+        shape = tuple(k if i == a else n for i, n in enumerate(x.shape))
+        values, indices = self.fresh("v"), self.fresh("t")
+        inputs = [x.name, self.int_initializer("k", [k])]
+        self.nodes.append(helper.make_node("TopK", inputs, [values, indices], **attrs))
+        self.consumed.update(inputs)
+        self.ops["TopK"] += 1
+        result = Value(values, shape, x.lo, x.hi, is_node=True)
+        self.values.append(result)
+        self.note_shape(shape)
+        if x.name in self.exact:
+            self.exact.update((values, indices))
+            if self.boolean():
+                self.features.add("topk-indices")
+                position = self.emit("Cast", [indices], shape, 0.0, d - 1, main=False, to=TensorProto.FLOAT)
+                return self.emit("Add", [values, position.name], shape, x.lo, x.hi + d - 1, main=False)
+        return result
+
+    def one_hot(self, x: Value) -> Value:
+        """OneHot along an axis of x (depth its size) whose other dims are x's or 1, combined with x."""
+        if x.rank < 2:  # ONNX's shape inference wants indices of rank >= 1
+            x = self.as_rank(x, 2)
+        a = self.integer(0, x.rank - 1)
+        depth = x.shape[a]
+        out_shape = tuple(n if i == a or self.boolean() else 1 for i, n in enumerate(x.shape))
+        index_shape = out_shape[:a] + out_shape[a + 1:]
+        index_type = self.choice([np.dtype(np.int64), np.dtype(np.int32)])
+        if self.boolean():
+            self.features.add("one-hot-run-time-indices")
+            indices = self.run_time_indices(self.new_input(index_shape), depth, index_type)
+        else:
+            data = self.rng.integers(-depth, depth, index_shape)
+            if (data < 0).any():
+                self.features.add("one-hot-negative-index")
+            indices = self.array_initializer("indices", data.astype(index_type))
+        # onnxruntime's kernels (indices, depth) for float output: (int64, int64/int32/float), (int32, int32/float)
+        depth_type = self.choice([np.int64, np.int32, np.float32] if index_type == np.int64 else [np.int32, np.float32])
+        depth_input = self.array_initializer("depth", np.array(depth if self.boolean() else [depth], depth_type))
+        off_on = self.rng.uniform(-2, 2, 2).astype(np.float32)
+        if self.boolean():
+            off_on[0] = 0.0
+        attrs = {} if a == x.rank - 1 and self.boolean() else {"axis": a - x.rank if self.boolean() else a}
+        hot = self.emit("OneHot", [indices, depth_input, self.float_initializer(off_on)], out_shape,
+                        float(off_on.min()), float(off_on.max()), **attrs)
+        op = self.choice(["Add", "Mul", "none"])
+        if op == "none":
+            return hot
+        x = self.bounded(x, MAX_ABS / 4)
+        lhs, rhs = (x, hot) if self.boolean() else (hot, x)
+        return self.emit(op, [lhs.name, rhs.name], x.shape, *fusion._interval(op, (lhs.lo, lhs.hi), (rhs.lo, rhs.hi)), main=False)
+
+    # quantization, LpNormalization
+
+    def quantization_parameters(self, s: Value, zero_points: tuple[str, ...]) -> tuple[dict, np.ndarray, np.ndarray | None, np.dtype]:
+        """(attrs, scale, zero point or None, the quantized type): per tensor or per axis of s."""
+        attrs: dict[str, object] = {}
+        shape: tuple[int, ...] = ()
+        if s.rank and self.boolean():
+            axis = self.integer(-s.rank, s.rank - 1)
+            if axis != 1 or self.boolean():
+                attrs["axis"] = axis
+            shape = (s.shape[axis],)
+            self.features.add("quantize-per-axis")
+        elif s.rank > 1 and self.boolean():
+            attrs["axis"] = self.integer(-s.rank, s.rank - 1)  # ignored per tensor
+        scale = self.rng.uniform(0.01, 0.1, shape).astype(np.float32)
+        kind = self.choice(zero_points)
+        self.features.add(f"quantize-zero-point-{kind}")
+        if kind == "int8":
+            return attrs, scale, self.rng.integers(-20, 21, shape).astype(np.int8), np.dtype(np.int8)
+        if kind == "uint8":
+            return attrs, scale, self.rng.integers(100, 156, shape).astype(np.uint8), np.dtype(np.uint8)
+        if kind == "int32-zero":
+            return attrs, scale, np.zeros(shape, np.int32), np.dtype(np.int32)
+        return attrs, scale, None, np.dtype(np.int32 if kind == "int32-none" else np.uint8)
+
+    def dequantized(self, q: str, lo: float, hi: float, attrs: dict, scale: np.ndarray, zero_point: np.ndarray | None,
+                    shape: tuple[int, ...]) -> Value:
+        """DequantizeLinear(q) for q's ints in [lo, hi] (scalars: a per-axis interval is the union)."""
+        zp = np.zeros_like(scale) if zero_point is None else zero_point.astype(np.float64)
+        ends = [(lo - zp) * scale, (hi - zp) * scale]
+        inputs = [q, self.float_initializer(scale)] + ([self.array_initializer("zp", zero_point)] if zero_point is not None else [])
+        return self.emit("DequantizeLinear", inputs, shape, float(np.min(ends)), float(np.max(ends)), **attrs)
+
+    def quantization(self, op: str, x: Value) -> Value:
+        """QuantizeLinear -> DequantizeLinear of an exact value (x / scale is then the same everywhere, and
+        so is its rounding, half to even); or DequantizeLinear of int8/uint8 constants, or of int32 ints
+        computed at run time."""
+        s = self.exact_source(x)
+        if op == "DequantizeLinear" and self.boolean():
+            if self.boolean():
+                self.features.add("dequantize-constant")
+                attrs, scale, zero_point, dtype = self.quantization_parameters(s, ("int8", "uint8", "none"))
+                info = np.iinfo(dtype)
+                data = self.rng.integers(info.min, int(info.max) + 1, s.shape).astype(dtype)
+                q, lo, hi = self.array_initializer("q", data), int(data.min()) if data.size else 0, int(data.max()) if data.size else 0
+            else:
+                self.features.add("dequantize-int32")
+                attrs, scale, zero_point, dtype = self.quantization_parameters(s, ("int32-none", "int32-zero"))
+                q, lo, hi = self.integers_of(s, TensorProto.INT32)
+            return self.connect(x, self.dequantized(q, lo, hi, attrs, scale, zero_point, s.shape))
+        attrs, scale, zero_point, dtype = self.quantization_parameters(s, ("int8", "uint8", "none"))
+        inputs = [s.name, self.float_initializer(scale)] + ([self.array_initializer("zp", zero_point)] if zero_point is not None else [])
+        q = self.node("QuantizeLinear", inputs, main=True, **attrs)
+        info = np.iinfo(dtype)
+        zp = np.zeros_like(scale, dtype=np.float64) if zero_point is None else zero_point.astype(np.float64)
+        # the ints' interval: x / scale rounded, plus the zero point, saturated
+        lo = float(np.clip(np.floor(s.lo / scale.astype(np.float64)) + zp, info.min, info.max).min())
+        hi = float(np.clip(np.ceil(s.hi / scale.astype(np.float64)) + zp, info.min, info.max).max())
+        q_values = self.dequantized(q, lo, hi, attrs, scale, zero_point, s.shape)
+        return self.connect(x, q_values) if s is not x else q_values
+
+    def lp_normalization(self, x: Value) -> Value:
+        """An exact input as is, or through Relu (all-zero rows: 0 in onnxruntime and opt-fuse); any other
+        as Sigmoid(x) + 0.5, whose norm is at least 0.5 (no cancellation to amplify)."""
+        if x.rank == 0:
+            x = self.as_rank(x, 1)
+        if x.name not in self.exact:
+            x = self.positive(x)
+        elif self.boolean():
+            self.features.add("lp-normalization-relu")
+            x = self.emit("Relu", [x.name], x.shape, max(x.lo, 0.0), max(x.hi, 0.0), main=False)
+        attrs: dict[str, object] = {}
+        if self.boolean():
+            attrs["axis"] = self.integer(-x.rank, x.rank - 1)
+        if self.boolean():
+            attrs["p"] = self.choice([1, 2])
+        return self.emit("LpNormalization", [x.name], x.shape, -1.0 if x.lo < 0 else 0.0, 1.0 if x.hi > 0 else 0.0, **attrs)
+
     # -- one step -----------------------------------------------------------------------
 
     def step(self) -> None:
         x = self.pick()
-        op = self.spread_choice(FAMILIES[self.spread_choice(tuple(FAMILIES))])
-        if op in fusion.ELEMENTWISE:
+        family = self.spread_choice(tuple(FAMILIES))
+        op = self.spread_choice(FAMILIES[family])
+        if family == "typed" and op in ("Cast", "CastLike"):
+            self.typed_cast(op, x)
+        elif family == "typed" and op == "Gather":
+            self.gather_at_run_time(x if x.rank else self.as_rank(x, 1))
+        elif op in fusion.ELEMENTWISE:
             self.elementwise(op, x)
         elif op in fusion.BINARY:
             self.binary(op, x)
@@ -626,6 +1112,20 @@ class _ModelBuilder(fusion._Builder):
             self.depth_to_space(op, x)
         elif op == "LogSoftmax":
             self.log_softmax(x)
+        elif op in COMPARISONS + LOGIC + ("Where",):
+            self.where(op, x)
+        elif op in ("QuantizeLinear", "DequantizeLinear"):
+            self.quantization(op, x)
+        elif op == "LpNormalization":
+            self.lp_normalization(x)
+        elif op == "OneHot":
+            self.one_hot(x)
+        elif op == "TopK":
+            self.top_k(x)
+        elif op == "CumSum":
+            self.cum_sum(x)
+        elif op == "Range":
+            self.range_op(x)
         elif op in fusion.INJECTIVE and x.rank == 0:
             self.elementwise("Neg", x)
         else:

@@ -260,10 +260,10 @@ def _worst(got: np.ndarray, want: np.ndarray, rtol: float, atol: float) -> str:
     """The element furthest outside the tolerance (error relative to atol + rtol * |expected|)."""
     if got.size == 0:
         return ""
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         err = np.abs(got.astype(np.float64) - want.astype(np.float64))
-    err = np.where(got == want, 0.0, np.where(np.isnan(err), np.inf, err))  # equal infs are fine, NaNs are not
-    err = err / (atol + rtol * np.abs(want.astype(np.float64)))
+        err = np.where(got == want, 0.0, np.where(np.isnan(err), np.inf, err))  # equal infs are fine, NaNs are not
+        err = err / (atol + rtol * np.abs(want.astype(np.float64)))
     idx = np.unravel_index(int(np.argmax(err)), got.shape)
     where = tuple(int(i) for i in idx)
     return f"\nworst element at {where}: opt-fuse {float(got[idx])!r}, onnxruntime {float(want[idx])!r}"

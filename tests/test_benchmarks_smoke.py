@@ -159,3 +159,15 @@ def test_kernel_profile_keeps_each_kernel_a_symbol() -> None:
     assert "define internal void @m_k0_conv2d_relu(ptr noalias %x, ptr noalias %out) noinline #0 {" in marked
     assert "define i32 @m_run(ptr %x, ptr %y) #0 {" in marked
     assert profile.KERNEL.match("m_k12_conv2d_add_relu")["ops"] == "conv2d_add_relu"
+
+
+def test_dlrm_quick_reports_latency_and_bytes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dlrm = _load_by_path("opt_fuse_dlrm", "dlrm.py")
+    out = tmp_path / "dlrm.json"
+    assert dlrm.main(["--quick", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert [r["ort_threads"] for r in summary["results"]] == [1, 2]
+    assert set(summary["results"][0]) == {f.name for f in dataclasses.fields(dlrm.Result)}
+    assert all(r["matches"] for r in summary["results"])
+    assert summary["memory"]["bag_tensor_bytes"] > 0 and summary["memory"]["not_materialised_bytes"] > 0
+    assert "| dlrm |" in capsys.readouterr().out

@@ -72,19 +72,37 @@ func.func @layer_norm(%x: tensor<8x32xf32>, %g: tensor<32xf32>, %b: tensor<32xf3
   func.return %y : tensor<*xf32>
 }
 
-// The row sums of %x, subtracted from %x, then summed down the columns: fused,
-// the inner sum would be recomputed for every column. The recompute check refuses.
-// CHECK-LABEL: func.func @recompute
-// CHECK:         nn.fused anchor "nn.reduce_sum"
+// The row sums of %x, subtracted from %x, then summed down the columns: one
+// kernel. The column sum accumulates whole output rows (lower-to-loops: i outer,
+// j inner), so each row sum is computed once per i, not once per element.
+// CHECK-LABEL: func.func @row_sums_then_column_sums
+// CHECK:         %y = nn.fused anchor "nn.reduce_sum"
 // CHECK-NEXT:      %rows = nn.reduce_sum
-// CHECK-NEXT:      %{{c.*}} = nn.sub
+// CHECK-NEXT:      %c = nn.sub
+// CHECK-NEXT:      nn.reduce_sum %c axes [0]
 // CHECK-NEXT:      nn.yield
-// CHECK:         %y = nn.reduce_sum
-// REPORT-LABEL: fuse @recompute
-// REPORT:       %c (nn.sub) -> %y (nn.reduce_sum): not fused [recompute] the fused kernel would do {{.*}}x the work of the two kernels (max-recompute=1.5)
-func.func @recompute(%x: tensor<64x64xf32>) -> tensor<*xf32> {
+// REPORT-LABEL: fuse @row_sums_then_column_sums: 3 ops in 1 groups
+// REPORT:       %c (nn.sub) -> %y (nn.reduce_sum): fused, producer of nn.reduce_sum
+func.func @row_sums_then_column_sums(%x: tensor<64x64xf32>) -> tensor<*xf32> {
   %rows = nn.reduce_sum %x axes [1] keepdims : (tensor<64x64xf32>) -> tensor<*xf32>
   %c = nn.sub %x, %rows : (tensor<64x64xf32>, tensor<*xf32>) -> tensor<*xf32>
   %y = nn.reduce_sum %c axes [0] : (tensor<*xf32>) -> tensor<*xf32>
+  func.return %y : tensor<*xf32>
+}
+
+// The column sums of %x, subtracted from %x, then summed along the rows: fused,
+// the column sum would be recomputed for every element. The recompute check refuses.
+// CHECK-LABEL: func.func @recompute
+// CHECK:         %cols = nn.reduce_sum %x axes [0]
+// CHECK-NEXT:    %y = nn.fused anchor "nn.reduce_sum"
+// CHECK-NEXT:      %c = nn.sub
+// CHECK-NEXT:      nn.reduce_sum %c axes [1]
+// CHECK-NEXT:      nn.yield
+// REPORT-LABEL: fuse @recompute
+// REPORT:       %cols (nn.reduce_sum) -> %c (nn.sub): not fused [recompute] the fused kernel would do {{.*}}x the work of the two kernels (max-recompute=1.5)
+func.func @recompute(%x: tensor<64x64xf32>) -> tensor<*xf32> {
+  %cols = nn.reduce_sum %x axes [0] keepdims : (tensor<64x64xf32>) -> tensor<*xf32>
+  %c = nn.sub %x, %cols : (tensor<64x64xf32>, tensor<*xf32>) -> tensor<*xf32>
+  %y = nn.reduce_sum %c axes [1] : (tensor<*xf32>) -> tensor<*xf32>
   func.return %y : tensor<*xf32>
 }
