@@ -88,10 +88,10 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
     IntegerType,
-    Signedness,
     MemRefType,
     ModuleOp,
     NoneAttr,
+    Signedness,
     StridedLayoutAttr,
     UnitAttr,
 )

@@ -59,7 +59,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from compiler.errors import ModelImportError
-from compiler.onnx_ops import IMPORTERS, Importer, attrs, supported_ops  # noqa: F401  (re-exported)
+from compiler.onnx_ops import IMPORTERS, Importer, attrs, supported_ops
 from dialects import nn
 from dialects.dims import (
     DIM_BOUNDS_ATTR,
@@ -486,7 +486,7 @@ class GraphImporter:
             inputs = {name: self.constant_array(name) for name in node.input if name}
             try:
                 outputs = ReferenceEvaluator(_one_node_graph(node), opsets={"": self.opset}).run(None, inputs)
-            except Exception as error:  # noqa: BLE001 (the reference implementation raises anything on bad input)
+            except Exception as error:
                 self.fail(f"cannot evaluate it at compile time: {_first_line(error)}")
         for name, array in zip(node.output, outputs):
             if name:

@@ -34,7 +34,6 @@ from compiler.errors import OptFuseError, RuntimeInputError
 from compiler.llvm_ir import FAILED_CHECK_STATUS
 from dialects.dims import DimExpr, evaluate, format_dims
 
-
 MAX_REMEMBERED_SHAPES = 256
 """Sets of input shapes whose checks a model remembers (forgotten all at once when full)."""
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx_helpers import REPO_ROOT  # noqa: F401  (first: puts the repository on sys.path)
+from onnx_helpers import REPO_ROOT
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import IndexType, MemRefType, ModuleOp, f32, i1
 from xdsl.ir import Block, Region
