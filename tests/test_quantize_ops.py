@@ -24,9 +24,8 @@ from onnx_helpers import (
     run_onnxruntime,
 )
 from xdsl.dialects import func
-from xdsl.dialects.builtin import IntegerType, Signedness
 
-from compiler import backend, llvm_ir, onnx_importer
+from compiler import backend, onnx_importer
 from compiler.context import make_context
 from compiler.driver import run_pipeline
 from compiler.errors import OptFuseError
@@ -36,10 +35,6 @@ from dialects import nn
 I8, U8, I32, F32 = TensorProto.INT8, TensorProto.UINT8, TensorProto.INT32, TensorProto.FLOAT
 FULL_RANGE = {I8: "range:-128:128", U8: "range:0:256", I32: "range:-100000:100000"}
 
-UINT8_EMITTED = IntegerType(8, Signedness.UNSIGNED) in llvm_ir.SCALAR_TYPES
-needs_uint8_codegen = pytest.mark.xfail(
-    not UINT8_EMITTED, raises=OptFuseError, reason="emit-llvm has no entry for ui8 in SCALAR_TYPES yet"
-)
 
 
 def graph_model(nodes, inputs, outputs, initializers=None, opset=13) -> onnx.ModelProto:
@@ -91,10 +86,6 @@ def check_folded(model, inputs, rtol=0.0, atol=0.0) -> None:
     assert_outputs_close(model, fold(model, inputs), run_onnxruntime(model, inputs), rtol=rtol, atol=atol, context="folded")
 
 
-def uint8_marks(*types) -> list:
-    return [needs_uint8_codegen] if U8 in types else []
-
-
 # --------------------------------------------------------------------------- DequantizeLinear
 
 DQ_CASES = [
@@ -124,17 +115,17 @@ def dq_model(x_type, shape, scale, zero_point, axis, opset):
     return quantize_model("DequantizeLinear", x_type, F32, shape, scale, zero_point, axis, opset)
 
 
-def dq_params(with_marks: bool) -> list:
-    return [pytest.param(*c[1:], id=c[0], marks=uint8_marks(c[1]) if with_marks else []) for c in DQ_CASES]
+def dq_params() -> list:
+    return [pytest.param(*c[1:], id=c[0]) for c in DQ_CASES]
 
 
-@pytest.mark.parametrize("x_type, shape, scale, zero_point, axis, opset", dq_params(with_marks=True))
+@pytest.mark.parametrize("x_type, shape, scale, zero_point, axis, opset", dq_params())
 def test_dequantize_linear(x_type, shape, scale, zero_point, axis, opset):
     model = dq_model(x_type, shape, scale, zero_point, axis, opset)
     check(model, random_inputs(model, seed=0, kinds={"x": FULL_RANGE[x_type]}))
 
 
-@pytest.mark.parametrize("x_type, shape, scale, zero_point, axis, opset", dq_params(with_marks=False))
+@pytest.mark.parametrize("x_type, shape, scale, zero_point, axis, opset", dq_params())
 def test_dequantize_linear_folds(x_type, shape, scale, zero_point, axis, opset):
     model = dq_model(x_type, shape, scale, zero_point, axis, opset)
     check_folded(model, random_inputs(model, seed=0, kinds={"x": FULL_RANGE[x_type]}))
@@ -198,23 +189,23 @@ def q_inputs(shape, scale) -> list[np.ndarray]:
     return [x.reshape(shape)]
 
 
-def q_params(with_marks: bool) -> list:
-    return [pytest.param(*c[1:], id=c[0], marks=uint8_marks(c[1]) if with_marks else []) for c in Q_CASES]
+def q_params() -> list:
+    return [pytest.param(*c[1:], id=c[0]) for c in Q_CASES]
 
 
-@pytest.mark.parametrize("y_type, shape, scale, zero_point, axis, opset, attrs", q_params(with_marks=True))
+@pytest.mark.parametrize("y_type, shape, scale, zero_point, axis, opset, attrs", q_params())
 def test_quantize_linear(y_type, shape, scale, zero_point, axis, opset, attrs):
     check(q_model(y_type, shape, scale, zero_point, axis, opset, attrs), q_inputs(shape, scale))
 
 
-@pytest.mark.parametrize("y_type, shape, scale, zero_point, axis, opset, attrs", q_params(with_marks=False))
+@pytest.mark.parametrize("y_type, shape, scale, zero_point, axis, opset, attrs", q_params())
 def test_quantize_linear_folds(y_type, shape, scale, zero_point, axis, opset, attrs):
     check_folded(q_model(y_type, shape, scale, zero_point, axis, opset, attrs), q_inputs(shape, scale))
 
 
 @pytest.mark.parametrize(
     "y_type, zero_point",
-    [pytest.param(I8, np.int8(0), id="i8"), pytest.param(I8, np.int8(-3), id="i8-zp"), pytest.param(U8, np.uint8(128), id="u8", marks=needs_uint8_codegen)],
+    [pytest.param(I8, np.int8(0), id="i8"), pytest.param(I8, np.int8(-3), id="i8-zp"), pytest.param(U8, np.uint8(128), id="u8")],
 )
 def test_quantize_linear_ties_round_half_to_even(y_type, zero_point):
     """x / scale exactly at .5 goes to the even neighbour (0.5 -> 0, 1.5 -> 2, -2.5 -> -2), then the zero point is added."""
@@ -239,8 +230,8 @@ def test_quantize_linear_divides(scale):
     [
         pytest.param(I8, np.int8(-100), id="i8-low-zp"),
         pytest.param(I8, np.int8(100), id="i8-high-zp"),
-        pytest.param(U8, np.uint8(0), id="u8-zp0", marks=needs_uint8_codegen),
-        pytest.param(U8, np.uint8(255), id="u8-zp255", marks=needs_uint8_codegen),
+        pytest.param(U8, np.uint8(0), id="u8-zp0"),
+        pytest.param(U8, np.uint8(255), id="u8-zp255"),
     ],
 )
 def test_quantize_linear_saturates(y_type, zero_point):
@@ -311,20 +302,7 @@ def test_quantize_of_constant_folds_to_uint8_constant():
     np.testing.assert_array_equal(ops[0].array(), np.array([8, 10, 12, 12, 255, 0], np.uint8))  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize(
-    "opset",
-    [
-        pytest.param(
-            13,
-            marks=pytest.mark.xfail(
-                "DequantizeLinear" not in onnx_importer.NOT_FOLDABLE,
-                raises=OptFuseError,
-                reason="the importer folds all-constant nodes with onnx's ReferenceEvaluator, which has no DequantizeLinear before opset 19",
-            ),
-        ),
-        19,
-    ],
-)
+@pytest.mark.parametrize("opset", [13, 19])
 def test_dequantize_of_int8_initializer_becomes_a_float_constant(opset):
     """All inputs constant: no dequantize is left after import and fold-constants; the kernel reads f32 weights."""
     nodes = [helper.make_node("DequantizeLinear", ["w", "s", "zp"], ["d"], axis=0), helper.make_node("Add", ["x", "d"], ["y"])]
