@@ -1977,15 +1977,20 @@ class EqualOp(_CompareOp):
         return x.equals(y)
 
 
+def _bools_only(op: NNOp, found: Attribute) -> Attribute:
+    """The logical ops' element type: their operands' common one must be bool (i1)."""
+    if found != i1:
+        raise ShapeInferenceError(f"{op.name} takes bools (i1), not {found}")
+    return i1
+
+
 class _LogicalOp(BinaryOp):
     """z = x <op> y on bools, with broadcasting."""
 
     ELEMENTS: ClassVar[ElementKinds] = ElementKinds.ANY
 
     def infer_element_type(self) -> Attribute:
-        if (found := super().infer_element_type()) != i1:
-            raise ShapeInferenceError(f"{self.name} takes bools (i1), not {found}")
-        return i1
+        return _bools_only(self, super().infer_element_type())
 
     def logic(self, x: Cond, y: Cond) -> Cond:
         raise NotImplementedError
@@ -2035,9 +2040,7 @@ class NotOp(UnaryOp):
     ELEMENTS: ClassVar[ElementKinds] = ElementKinds.ANY
 
     def infer_element_type(self) -> Attribute:
-        if (found := super().infer_element_type()) != i1:
-            raise ShapeInferenceError(f"nn.not takes bools (i1), not {found}")
-        return i1
+        return _bools_only(self, super().infer_element_type())
 
     def scalar(self, x: Scalar) -> Scalar:
         return (~x.as_cond()).to_scalar()

@@ -10,8 +10,8 @@ Models are float32 only; integer tensors appear only as constant initializers
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import onnx
@@ -202,7 +202,7 @@ def run_onnxruntime(model: onnx.ModelProto, inputs: Inputs) -> list[np.ndarray]:
 
 def run_opt_fuse(model: onnx.ModelProto, inputs: Inputs, **prepare_kwargs) -> list[np.ndarray]:
     """Outputs of opt-fuse through the ONNX backend API, in graph-output order."""
-    import compiler.backend as backend
+    from compiler import backend
 
     feed = _as_feed(model, inputs)
     rep = backend.prepare(model, **prepare_kwargs)
@@ -279,3 +279,26 @@ def assert_matches_onnxruntime(
     context = ", ".join(f"{k}={v}" for k, v in prepare_kwargs.items())
     assert_outputs_close(model, actual, expected, rtol, atol, context)
     return expected
+
+
+def fold_with_constant_inputs(model: onnx.ModelProto, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """The model's outputs as fold-constants computes them, with every graph input made a constant."""
+    from xdsl.dialects import func
+
+    from compiler import onnx_importer
+    from compiler.driver import run_pipeline
+    from compiler.ir_text import print_ir
+    from dialects import nn
+
+    module = onnx_importer.import_model(model, "m")
+    function = next(op for op in module.walk() if isinstance(op, func.FuncOp))
+    block = function.body.block
+    for arg, array in zip(list(block.args), inputs):
+        constant = nn.ConstantOp.from_array(array)
+        block.insert_op_before(constant, block.first_op)  # type: ignore[arg-type]
+        arg.replace_all_uses_with(constant.output)
+    run_pipeline(module, "builtin.module(shape-infer,fold-constants)")
+    returned = function.get_return_op()
+    assert returned is not None
+    assert all(isinstance(v.owner, nn.ConstantOp) for v in returned.operands), f"not folded:\n{print_ir(module)}"
+    return [value.owner.array() for value in returned.operands]  # type: ignore[union-attr]

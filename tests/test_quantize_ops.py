@@ -18,12 +18,12 @@ from onnx import TensorProto, helper, numpy_helper
 from onnx_helpers import (
     assert_matches_onnxruntime,
     assert_outputs_close,
+    fold_with_constant_inputs,
     ir_version_for,
     random_array,
     random_inputs,
     run_onnxruntime,
 )
-from xdsl.dialects import func
 
 from compiler import backend, onnx_importer
 from compiler.context import make_context
@@ -66,24 +66,10 @@ def check(model, inputs, rtol=0.0, atol=0.0) -> None:
         assert_matches_onnxruntime(model, inputs, rtol=rtol, atol=atol, fuse=fuse)
 
 
-def fold(model: onnx.ModelProto, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The model's outputs as fold-constants computes them, with every graph input made a constant."""
-    module = onnx_importer.import_model(model, "m")
-    function = next(op for op in module.walk() if isinstance(op, func.FuncOp))
-    block = function.body.block
-    for arg, array in zip(list(block.args), inputs):
-        constant = nn.ConstantOp.from_array(array)
-        block.insert_op_before(constant, block.first_op)  # type: ignore[arg-type]
-        arg.replace_all_uses_with(constant.output)
-    run_pipeline(module, "builtin.module(shape-infer,fold-constants)")
-    returned = function.get_return_op()
-    assert returned is not None
-    assert all(isinstance(v.owner, nn.ConstantOp) for v in returned.operands), print_ir(module)
-    return [value.owner.array() for value in returned.operands]  # type: ignore[union-attr]
 
 
 def check_folded(model, inputs, rtol=0.0, atol=0.0) -> None:
-    assert_outputs_close(model, fold(model, inputs), run_onnxruntime(model, inputs), rtol=rtol, atol=atol, context="folded")
+    assert_outputs_close(model, fold_with_constant_inputs(model, inputs), run_onnxruntime(model, inputs), rtol=rtol, atol=atol, context="folded")
 
 
 # --------------------------------------------------------------------------- DequantizeLinear

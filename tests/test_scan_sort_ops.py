@@ -18,12 +18,12 @@ from onnx_helpers import (
     _fill_output_shapes,
     assert_matches_onnxruntime,
     assert_outputs_close,
+    fold_with_constant_inputs,
     ir_version_for,
     random_inputs,
     run_onnxruntime,
     run_opt_fuse,
 )
-from xdsl.dialects import func
 
 from compiler import onnx_importer
 from compiler.driver import run_pipeline
@@ -274,20 +274,6 @@ def test_topk_on_a_symbolic_axis():
 # --------------------------------------------------------------------------- constant folding
 
 
-def fold(model, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    """The model's outputs as fold-constants computes them, with every graph input made a constant."""
-    module = onnx_importer.import_model(model, "m")
-    function = next(op for op in module.walk() if isinstance(op, func.FuncOp))
-    block = function.body.block
-    for arg, array in zip(list(block.args), inputs):
-        constant = nn.ConstantOp.from_array(array)
-        block.insert_op_before(constant, block.first_op)  # type: ignore[arg-type]
-        arg.replace_all_uses_with(constant.output)
-    run_pipeline(module, "builtin.module(shape-infer,fold-constants)")
-    returned = function.get_return_op()
-    assert returned is not None
-    assert all(isinstance(v.owner, nn.ConstantOp) for v in returned.operands), "not folded"
-    return [value.owner.array() for value in returned.operands]  # type: ignore[union-attr]
 
 
 FOLDED = ("CumSum-f32", "CumSum-i64-ex1-rev1", "CumSum-rank3", "TopK-", "OneHot-")
@@ -297,7 +283,7 @@ FOLDED = ("CumSum-f32", "CumSum-i64-ex1-rev1", "CumSum-rank3", "TopK-", "OneHot-
 def test_op_folds_like_onnxruntime(build, kinds):
     model = build()
     inputs = _inputs(model, kinds)
-    assert_outputs_close(model, fold(model, inputs), run_onnxruntime(model, inputs), context="folded")
+    assert_outputs_close(model, fold_with_constant_inputs(model, inputs), run_onnxruntime(model, inputs), context="folded")
 
 
 # --------------------------------------------------------------------------- errors
