@@ -32,6 +32,7 @@ OUR_PASSES: dict[str, PassGetter] = {
         ("fold-batchnorm", "FoldBatchNormPass"),
         ("fuse", "FusePass"),
         ("lower-to-loops", "LowerToLoopsPass"),
+        ("unroll-and-jam", "UnrollAndJamPass"),
         ("plan-memory", "PlanMemoryPass"),
         ("approximate-math", "ApproximateMathPass"),
         ("emit-llvm", "EmitLLVMPass"),

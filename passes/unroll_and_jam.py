@@ -1,0 +1,333 @@
+"""unroll-and-jam: compute `factor` neighbouring outputs per iteration, their reductions jammed into one nest.
+
+    opt-fuse model.mlir -p 'lower-to-loops,unroll-and-jam{factor=8}'
+
+lower-to-loops computes each output element with its own reduction nest
+(`loop.for` carrying the accumulator), innermost, under the output loops: one
+scalar add chain per element, bound by the FP-add latency, with tiny trip counts
+(a conv's kw). This pass takes an innermost output loop (a `loop.for` without
+loop-carried values, or a `loop.parallel`) whose body holds reduction nests,
+steps it by `factor`, and computes the lanes i, i+1, ..., i+factor-1 in one
+iteration: each reduction nest becomes ONE nest carrying `factor` times the
+accumulators, each lane's body computed in the same reduction iteration, and
+the lanes' epilogues and stores follow it:
+
+    loop.for %ow = %c0 to %c56 step %c1 {            loop.for %ow = %c0 to %c56 step %c8 {
+      %s = loop.for %k = ... iter_args(%a = %z) {      %ow1 = arith.addi %ow, %c1 ...
+        %x = loop.load %in[%ow, %k]            ->      %s:8 = loop.for %k = ... iter_args(%a0 = %z, ..., %a7 = %z) {
+        %w = loop.load %wt[%k]                           %w = loop.load %wt[%k]       (once: it is the same for every lane)
+        ...                                              %x0 = loop.load %in[%ow, %k]  ...  %x7 = loop.load %in[%ow7, %k]
+      }                                                  ...
+      loop.store %s, %out[%ow]                         }
+    }                                                  loop.store %s#0, %out[%ow] ... loop.store %s#7, %out[%ow7]
+                                                     }
+
+The lanes are independent chains that the CPU overlaps, and clang's SLP
+vectorizer can turn contiguous lanes into vector ops. An op whose operands are
+the same in every lane (a weight that does not depend on the output loop's
+index, or index math of the reduction) is emitted once. When the output
+loop's trip count is not a constant multiple of `factor` (or not a constant),
+the original loop stays as a remainder loop starting where the stepped one ends.
+
+Which loops, and why it is safe (checked on the IR, whatever ops the kernel came from):
+- the loop carries no values and has a constant positive step; its trip count,
+  when constant, is at least `factor`;
+- every loop nested in its body is a `loop.for` with loop-carried values (a
+  reduction), whose bounds and step do not depend on the output loop's index
+  (so the lanes' nests have the same iteration space and can be jammed), and
+  holds no stores;
+- stores come only after the last reduction nest of the body (so every lane's
+  stores keep their order), and no buffer stored in the body is also loaded in
+  it, nor passed by any caller of the kernel as another argument it loads (the
+  jammed order moves later lanes' loads before earlier lanes' stores);
+- nothing else with side effects (or regions) is in the body.
+
+A loop that fails any of these is left untouched. Reassociation is not needed:
+each lane keeps its own accumulator and its own order of summation, so the
+results are bit-identical to the unjammed loops.
+
+Runs on kernels (functions without `loop.entry`), so it is independent of
+`plan-memory`, which plans the entry function's buffers; the default pipeline
+runs it right after lower-to-loops. `factor=1` leaves everything as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, func
+from xdsl.dialects.builtin import IndexType, IntegerAttr
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.traits import is_side_effect_free
+
+from dialects import loop
+from passes.plan_memory import ENTRY_ATTR
+
+OutputLoop = loop.ForOp | loop.ParallelOp
+
+
+def _constant_index(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _is_reduction(op: Operation) -> bool:
+    return isinstance(op, loop.ForOp) and len(op.inits) > 0
+
+
+def _used_from_outside(op: Operation) -> list[SSAValue]:
+    """Operands of `op` and of the ops nested in it that are defined outside `op`, in order."""
+    inside: set[SSAValue] = set()
+    for nested in op.walk():
+        for region in nested.regions:
+            for block in region.blocks:
+                inside.update(block.args)
+        inside.update(nested.results)
+    return [v for nested in op.walk() for v in nested.operands if v not in inside]
+
+
+def _lane_variant(output: OutputLoop) -> set[SSAValue]:
+    """Values in the output loop's body that may differ from lane to lane (conservatively).
+
+    The output loop's index is; so is every result of an op with a variant operand, every
+    loop-carried value (an accumulator), and every result of a loop using a variant value.
+    The index of a nested loop is not (its bounds are checked to be invariant).
+    """
+    variant: set[SSAValue] = {output.induction_var}
+
+    def visit(block: Block) -> None:
+        for op in block.ops:
+            for region in op.regions:
+                for inner in region.blocks:
+                    variant.update(inner.args[1:])
+                    visit(inner)
+            if any(v in variant for v in _used_from_outside(op)):
+                variant.update(op.results)
+
+    visit(output.body.block)
+    return variant
+
+
+def _only_loads_and_pure(op: Operation) -> bool:
+    """`op` and everything in it only loads or computes (nested loops being reductions)."""
+    for nested in op.walk():
+        if nested is op and _is_reduction(op):
+            continue
+        if isinstance(nested, loop.LoadOp | loop.YieldOp) or _is_reduction(nested):
+            continue
+        if nested.regions or not is_side_effect_free(nested):
+            return False
+    return True
+
+
+def _buffers(op: Operation, kind: type[loop.LoadOp] | type[loop.StoreOp]) -> set[SSAValue]:
+    return {nested.buffer for nested in op.walk() if isinstance(nested, kind)}
+
+
+def _callers_keep_apart(function: func.FuncOp, stored: set[SSAValue], loaded: set[SSAValue], module: builtin.ModuleOp) -> bool:
+    """No call of `function` passes one buffer both as a stored and as a loaded argument."""
+    args = list(function.body.block.args)
+    stored_at = [args.index(v) for v in stored if v in args]
+    loaded_at = [args.index(v) for v in loaded if v in args]
+    if not stored_at:
+        return True
+    name = function.sym_name.data
+    for call in module.walk():
+        if isinstance(call, func.CallOp) and call.callee.root_reference.data == name:
+            operands = list(call.arguments)
+            for s in stored_at:
+                if any(operands[s] is operands[other] for other in (*loaded_at, *(t for t in stored_at if t != s))):
+                    return False
+    return True
+
+
+def can_jam(output: Operation, factor: int, function: func.FuncOp, module: builtin.ModuleOp) -> bool:
+    """Whether `output` is an innermost output loop this pass may unroll and jam (module docstring)."""
+    if not isinstance(output, OutputLoop) or output.carried_args:
+        return False
+    step = _constant_index(output.step)
+    if step is None or step <= 0:
+        return False
+    trips = output.trip_count()
+    if trips is not None and trips < factor:
+        return False
+    body = list(output.body.block.ops)[:-1]
+    reductions = [i for i, op in enumerate(body) if _is_reduction(op)]
+    if not reductions:
+        return False
+    variant = _lane_variant(output)
+    for position, op in enumerate(body):
+        if _is_reduction(op):
+            if not _only_loads_and_pure(op):
+                return False
+            for nested in op.walk():
+                if isinstance(nested, loop.ForOp | loop.ParallelOp):
+                    if not _is_reduction(nested):
+                        return False
+                    if any(b in variant for b in (nested.lower_bound, nested.upper_bound, nested.step)):
+                        return False
+        elif op.regions:
+            return False
+        elif isinstance(op, loop.StoreOp):
+            if position < reductions[-1]:
+                return False
+        elif not (isinstance(op, loop.LoadOp) or is_side_effect_free(op)):
+            return False
+    stored = _buffers(output, loop.StoreOp)
+    loaded = _buffers(output, loop.LoadOp)
+    if stored & loaded:
+        return False
+    return _callers_keep_apart(function, stored, loaded, module)
+
+
+def _index_constant(value: int, anywhere: Operation) -> SSAValue:
+    """An index constant at the start of the function holding `anywhere`."""
+    function = anywhere.parent_op()
+    while function is not None and not isinstance(function, func.FuncOp):
+        function = function.parent_op()
+    assert function is not None
+    entry = function.body.block
+    for op in entry.ops:
+        if not isinstance(op, arith.ConstantOp):
+            break
+        if op.value == IntegerAttr(value, IndexType()):
+            return op.result
+    constant = arith.ConstantOp(IntegerAttr(value, IndexType()), IndexType())
+    entry.insert_op_before(constant, entry.first_op)  # type: ignore[arg-type]
+    return constant.result
+
+
+def _jam_block(source: Block, target: Block, maps: list[dict[SSAValue, SSAValue]]) -> None:
+    """Append to `target` the ops of `source` (not its terminator) once per lane, reductions jammed.
+
+    `maps[l]` maps values of the source to lane l's values and is extended with each op's results.
+    An op that only computes or loads, and reads the same values in every lane, is emitted once.
+    """
+    for op in list(source.ops):
+        if isinstance(op, loop.YieldOp):
+            continue
+        used = _used_from_outside(op)
+        per_lane = [tuple(m.get(v, v) for v in used) for m in maps]
+        if all(lane == per_lane[0] for lane in per_lane) and _only_loads_and_pure(op):
+            mapper = dict(maps[0])
+            clone = op.clone(value_mapper=mapper)
+            target.add_op(clone)
+            for m in maps:
+                m.update(zip(op.results, clone.results))
+            continue
+        if _is_reduction(op):
+            assert isinstance(op, loop.ForOp)
+            _jam_reduction(op, target, maps)
+            continue
+        for m in maps:
+            target.add_op(op.clone(value_mapper=m))
+
+
+def _jam_reduction(op: loop.ForOp, target: Block, maps: list[dict[SSAValue, SSAValue]]) -> None:
+    """One loop.for carrying every lane's accumulators, each lane's body computed in each iteration."""
+    carried = len(op.inits)
+    bounds = [maps[0].get(v, v) for v in (op.lower_bound, op.upper_bound, op.step)]
+    inits = [m.get(v, v) for m in maps for v in op.inits]
+    jammed = loop.ForOp(*bounds, inits=inits)
+    jammed.body.block.args[0].name_hint = op.induction_var.name_hint
+    inner_maps = []
+    for lane, m in enumerate(maps):
+        inner = dict(m)
+        inner[op.induction_var] = jammed.induction_var
+        for j, arg in enumerate(op.carried_args):
+            new_arg = jammed.carried_args[lane * carried + j]
+            new_arg.name_hint = arg.name_hint
+            inner[arg] = new_arg
+        inner_maps.append(inner)
+    _jam_block(op.body.block, jammed.body.block, inner_maps)
+    terminator = op.body.block.last_op
+    assert isinstance(terminator, loop.YieldOp)
+    jammed.body.block.add_op(loop.YieldOp(*(m.get(v, v) for m in inner_maps for v in terminator.values)))
+    target.add_op(jammed)
+    for lane, m in enumerate(maps):
+        for j, result in enumerate(op.res):
+            m[result] = jammed.res[lane * carried + j]
+            jammed.res[lane * carried + j].name_hint = result.name_hint
+
+
+def unroll_and_jam(output: OutputLoop, factor: int) -> OutputLoop:
+    """Rewrite `output` (checked by `can_jam`) into a loop stepping by `factor` lanes, plus a remainder loop.
+
+    Returns the stepped loop.
+    """
+    step = _constant_index(output.step)
+    assert step is not None
+    lower, upper = output.lower_bound, output.upper_bound
+    known = [_constant_index(lower), _constant_index(upper)]
+    remainder = True
+    if known[0] is not None and known[1] is not None:
+        trips = output.trip_count()
+        assert trips is not None
+        main_upper = _index_constant(known[0] + trips // factor * factor * step, output)
+        remainder = trips % factor != 0
+    else:
+        chunk = _index_constant(step * factor, output)
+        block = output.parent_block()
+        assert block is not None
+        span = arith.SubiOp(upper, lower)
+        count = arith.DivSIOp(span, chunk)
+        covered = arith.MuliOp(count, chunk)
+        end = arith.AddiOp(lower, covered)
+        for op in (span, count, covered, end):
+            block.insert_op_before(op, output)
+        main_upper = end.result
+    stepped = type(output)(lower, main_upper, _index_constant(step * factor, output))
+    iv = stepped.induction_var
+    iv.name_hint = output.induction_var.name_hint
+    body = stepped.body.block
+    terminator = body.last_op
+    assert terminator is not None
+    terminator.detach()
+    maps: list[dict[SSAValue, SSAValue]] = [{output.induction_var: iv}]
+    for lane in range(1, factor):
+        lane_iv = arith.AddiOp(iv, _index_constant(lane * step, output))
+        body.add_op(lane_iv)
+        maps.append({output.induction_var: lane_iv.result})
+    _jam_block(output.body.block, body, maps)
+    body.add_op(terminator)
+    parent = output.parent_block()
+    assert parent is not None
+    parent.insert_op_before(stepped, output)
+    if remainder:
+        output.operands = (main_upper, *output.operands[1:])
+    else:
+        output.detach()
+        output.erase()
+    return stepped
+
+
+@dataclass(frozen=True)
+class UnrollAndJamPass(ModulePass):
+    """Unroll each innermost output loop holding reductions by `factor` and jam the lanes' reduction nests.
+
+    Each iteration computes `factor` outputs with independent accumulators in one reduction
+    nest (see the module docstring for the loops it applies to); a remainder loop covers the rest.
+    """
+
+    name = "unroll-and-jam"
+
+    factor: int = 8
+
+    def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        if self.factor < 2:
+            return
+        for function in list(op.ops):
+            if not isinstance(function, func.FuncOp) or function.is_declaration or ENTRY_ATTR in function.attributes:
+                continue
+            candidates = [
+                loop_op
+                for loop_op in function.walk()
+                if isinstance(loop_op, OutputLoop) and can_jam(loop_op, self.factor, function, op)
+            ]
+            for candidate in candidates:
+                unroll_and_jam(candidate, self.factor)
