@@ -30,8 +30,9 @@ loop's trip count is not a constant multiple of `factor` (or not a constant),
 the original loop stays as a remainder loop starting where the stepped one ends.
 
 Which loops, and why it is safe (checked on the IR, whatever ops the kernel came from):
-- the loop carries no values and has a constant positive step; its trip count,
-  when constant, is at least `factor`;
+- the loop carries no values and has a constant positive step; a constant trip
+  count below `factor` (resnet's 7-wide maps under factor 8) makes the factor
+  the trip count, and a trip count of 1 leaves the loop alone;
 - every loop nested in its body is a `loop.for` with loop-carried values (a
   reduction), whose bounds and step do not depend on the output loop's index
   (so the lanes' nests have the same iteration space and can be jammed), and
@@ -154,7 +155,7 @@ def can_jam(output: Operation, factor: int, function: func.FuncOp, module: built
     if step is None or step <= 0:
         return False
     trips = output.trip_count()
-    if trips is not None and trips < factor:
+    if trips is not None and trips < 2:
         return False
     body = list(output.body.block.ops)[:-1]
     reductions = [i for i, op in enumerate(body) if _is_reduction(op)]
@@ -330,4 +331,5 @@ class UnrollAndJamPass(ModulePass):
                 if isinstance(loop_op, OutputLoop) and can_jam(loop_op, self.factor, function, op)
             ]
             for candidate in candidates:
-                unroll_and_jam(candidate, self.factor)
+                trips = candidate.trip_count()
+                unroll_and_jam(candidate, self.factor if trips is None else min(self.factor, trips))
