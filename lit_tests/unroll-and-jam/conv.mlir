@@ -18,7 +18,7 @@
 // CHECK:         loop.for %[[OH:.*]] = {{.*}} {
 // CHECK-NEXT:      %[[H0:.*]] = arith.subi %[[OH]], %[[C1]] : index
 // CHECK-NEXT:      loop.for %[[OW:.*]] = %[[C0]] to %[[C6]] step %[[C2]] {
-// CHECK-NEXT:        %[[OW1:.*]] = arith.addi %[[OW]], %[[C1]] : index
+// CHECK-NEXT:        %[[OW1:.*]] = arith.addi %[[OW]], %[[C1]] overflow<nsw,nuw> : index
 // CHECK-NEXT:        %[[W0:.*]] = arith.subi %[[OW]], %[[C1]] : index
 // CHECK-NEXT:        %[[W1:.*]] = arith.subi %[[OW1]], %[[C1]] : index
 // CHECK-NEXT:        %[[S0:.*]], %[[S1:.*]] = loop.for %[[CI:.*]] = {{.*}} iter_args(%{{.*}}, %{{.*}}) -> (f32, f32) {
@@ -40,8 +40,8 @@
 // CHECK-NEXT:              %[[WV:.*]] = loop.load %w[%[[CO]], %[[CI]], %[[KH]], %[[KW]]] : memref<3x2x3x3xf32>
 // CHECK-NEXT:              %[[P0:.*]] = arith.mulf %[[XP0]], %[[WV]] : f32
 // CHECK-NEXT:              %[[P1:.*]] = arith.mulf %[[XP1]], %[[WV]] : f32
-// CHECK-NEXT:              %[[N0:.*]] = arith.addf %[[A0]], %[[P0]] fastmath<reassoc> : f32
-// CHECK-NEXT:              %[[N1:.*]] = arith.addf %[[A1]], %[[P1]] fastmath<reassoc> : f32
+// CHECK-NEXT:              %[[N0:.*]] = arith.addf %[[A0]], %[[P0]] : f32
+// CHECK-NEXT:              %[[N1:.*]] = arith.addf %[[A1]], %[[P1]] : f32
 // CHECK-NEXT:              loop.yield %[[N0]], %[[N1]] : f32, f32
 // CHECK:             %[[E0:.*]] = arith.addf %[[S0]], %[[BIAS]] : f32
 // CHECK-NEXT:        %[[E1:.*]] = arith.addf %[[S1]], %[[BIAS]] : f32

@@ -20,9 +20,9 @@
 // CHECK-DAG:     %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
 // CHECK:         loop.parallel %[[I:.*]] = %[[C0]] to %[[C2]] step %[[C1]] {
 // CHECK-NEXT:      loop.for %[[J:.*]] = %[[C0]] to %[[C8]] step %[[C4]] {
-// CHECK-NEXT:        %[[J1:.*]] = arith.addi %[[J]], %[[C1]] : index
-// CHECK-NEXT:        %[[J2:.*]] = arith.addi %[[J]], %[[C2]] : index
-// CHECK-NEXT:        %[[J3:.*]] = arith.addi %[[J]], %[[C3]] : index
+// CHECK-NEXT:        %[[J1:.*]] = arith.addi %[[J]], %[[C1]] overflow<nsw,nuw> : index
+// CHECK-NEXT:        %[[J2:.*]] = arith.addi %[[J]], %[[C2]] overflow<nsw,nuw> : index
+// CHECK-NEXT:        %[[J3:.*]] = arith.addi %[[J]], %[[C3]] overflow<nsw,nuw> : index
 // CHECK-NEXT:        %[[S:.*]], %[[S1:.*]], %[[S2:.*]], %[[S3:.*]] = loop.for %[[K:.*]] = %[[C0]] to %[[C3]] step %[[C1]] iter_args(%[[A0:.*]] = %[[ZERO]], %[[A1:.*]] = %[[ZERO]], %[[A2:.*]] = %[[ZERO]], %[[A3:.*]] = %[[ZERO]]) -> (f32, f32, f32, f32) {
 // CHECK-NEXT:          %[[A:.*]] = loop.load %a[%[[I]], %[[K]]] : memref<2x3xf32>
 // CHECK-NEXT:          %[[B0:.*]] = loop.load %b[%[[K]], %[[J]]] : memref<3x10xf32>
@@ -33,10 +33,10 @@
 // CHECK-NEXT:          %[[P1:.*]] = arith.mulf %[[A]], %[[B1]] : f32
 // CHECK-NEXT:          %[[P2:.*]] = arith.mulf %[[A]], %[[B2]] : f32
 // CHECK-NEXT:          %[[P3:.*]] = arith.mulf %[[A]], %[[B3]] : f32
-// CHECK-NEXT:          %[[N0:.*]] = arith.addf %[[A0]], %[[P0]] fastmath<reassoc> : f32
-// CHECK-NEXT:          %[[N1:.*]] = arith.addf %[[A1]], %[[P1]] fastmath<reassoc> : f32
-// CHECK-NEXT:          %[[N2:.*]] = arith.addf %[[A2]], %[[P2]] fastmath<reassoc> : f32
-// CHECK-NEXT:          %[[N3:.*]] = arith.addf %[[A3]], %[[P3]] fastmath<reassoc> : f32
+// CHECK-NEXT:          %[[N0:.*]] = arith.addf %[[A0]], %[[P0]] : f32
+// CHECK-NEXT:          %[[N1:.*]] = arith.addf %[[A1]], %[[P1]] : f32
+// CHECK-NEXT:          %[[N2:.*]] = arith.addf %[[A2]], %[[P2]] : f32
+// CHECK-NEXT:          %[[N3:.*]] = arith.addf %[[A3]], %[[P3]] : f32
 // CHECK-NEXT:          loop.yield %[[N0]], %[[N1]], %[[N2]], %[[N3]] : f32, f32, f32, f32
 // CHECK-NEXT:        }
 // CHECK-NEXT:        loop.store %[[S]], %out[%[[I]], %[[J]]] : memref<2x10xf32>

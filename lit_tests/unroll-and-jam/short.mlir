@@ -8,8 +8,8 @@
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // CHECK:         loop.parallel %[[J:.*]] = %[[C0]] to %[[C3]] step %[[C3]] {
-// CHECK-NEXT:      %[[J1:.*]] = arith.addi %[[J]], %[[C1]] : index
-// CHECK-NEXT:      %[[J2:.*]] = arith.addi %[[J]], %[[C2]] : index
+// CHECK-NEXT:      %[[J1:.*]] = arith.addi %[[J]], %[[C1]] overflow<nsw,nuw> : index
+// CHECK-NEXT:      %[[J2:.*]] = arith.addi %[[J]], %[[C2]] overflow<nsw,nuw> : index
 // CHECK-NEXT:      %[[S0:.*]], %[[S1:.*]], %[[S2:.*]] = loop.for %{{.*}} iter_args({{.*}}) -> (f32, f32, f32) {
 // CHECK:           loop.store %[[S0]], %y[%[[J]]] : memref<3xf32>
 // CHECK-NEXT:      loop.store %[[S1]], %y[%[[J1]]] : memref<3xf32>
