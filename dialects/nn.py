@@ -187,6 +187,11 @@ class NNOp(IRDLOperation):
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         raise NotImplementedError
 
+    def interior_columns(self) -> tuple[int, int] | None:
+        """[first, end) of the output's last index where `emit_element` reads with no bounds test
+        (a padded window's interior), when it has borders; lower-to-loops loops them apart."""
+        return None
+
     @property
     def output(self) -> SSAValue:
         return self.results[0]
@@ -833,6 +838,16 @@ class Window:
     def output_size(self) -> Shape:
         return tuple(self._output_length(d) for d in range(2))
 
+    def interior(self, d: int) -> tuple[int, int] | None:
+        """[first, end) of the output positions along spatial dim `d` whose windows lie inside the input."""
+        size, out = self.spatial[d], self._output_length(d)
+        if not isinstance(size, int) or not isinstance(out, int):
+            return None
+        stride, begin = self.strides[d], self.pads[d]
+        first = -(-begin // stride)
+        end = (size - 1 + begin - (self.kernel[d] - 1) * self.dilations[d]) // stride + 1
+        return min(first, out), max(min(end, out), min(first, out))
+
     def _output_length(self, d: int) -> Dim:
         size, stride, begin = self.spatial[d], self.strides[d], self.pads[d]
         span = size + begin + self.pads[d + 2] - ((self.kernel[d] - 1) * self.dilations[d] + 1)
@@ -880,6 +895,18 @@ def _same_pads(spatial: Shape, kernel: Shape, strides: Shape, dilations: Shape, 
 
 class _WindowOp(NNOp):
     """conv2d and the pools: the attributes that describe their `Window`."""
+
+    def output_window(self) -> Window:
+        raise NotImplementedError
+
+    def interior_columns(self) -> tuple[int, int] | None:
+        shapes = self.operand_shapes()
+        if shapes is None:
+            return None
+        window = self.output_window()
+        if window.always_inside:
+            return None
+        return window.interior(1)
 
     def window(self, spatial: Shape, kernel: Shape, ceil: bool = False) -> Window:
         strides = tuple(self.strides.get_values())  # type: ignore[attr-defined]
@@ -962,9 +989,13 @@ class Conv2dOp(_WindowOp):
             raise ShapeInferenceError(f"bias has shape {_fmt(operand_shapes[2])}, expected [{w[0]}]")
         return (x[0], w[0], *self.window(x[2:], w[2:]).output_size())
 
+    def output_window(self) -> Window:
+        x_shape, w_shape = (self.operand_shapes() or [])[:2]
+        return self.window(x_shape[2:], w_shape[2:])
+
     def emit_element(self, kb: KernelBuilder, index: list[Ix]) -> Scalar:
         x_shape, w_shape = (self.operand_shapes() or [])[:2]
-        window = self.window(x_shape[2:], w_shape[2:])
+        window = self.output_window()
         n, m = index[0], index[1]
         first_channel = (m // (w_shape[0] // self.groups.value.data)) * w_shape[1]
 
@@ -984,6 +1015,9 @@ class _PoolOp(_WindowOp):
     """Max and average pooling over the last two axes of an NCHW tensor."""
 
     FUSION_KIND: ClassVar[FusionKind] = FusionKind.OUT_ELEMENTWISE_FUSABLE
+
+    def output_window(self) -> Window:
+        return self.pool_window((self.operand_shapes() or [])[0])
 
     def pool_window(self, x_shape: Shape) -> Window:
         kernel = tuple(self.kernel.get_values())  # type: ignore[attr-defined]

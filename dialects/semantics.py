@@ -85,6 +85,10 @@ class KernelBuilder:
     symbols: dict[str, SSAValue] = field(default_factory=dict[str, SSAValue])
     """The runtime values (`index` arguments of the kernel) of the symbolic dims it uses."""
     _sizes: dict[DimExpr, Ix] = field(default_factory=dict)
+    ranges: dict[SSAValue, tuple[int, int]] = field(default_factory=dict[SSAValue, tuple[int, int]])
+    """The smallest and largest value of index values known at compile time (loop indices over
+    constant bounds and index math on them): a bounds test they decide, or a clamp they make
+    useless, emits nothing (a conv's interior, looped apart from its padded border)."""
 
     @staticmethod
     def at(reader: ElementReader, block: Block, anchor: Operation | None) -> KernelBuilder:
@@ -197,12 +201,18 @@ class KernelBuilder:
             if extent == 1:
                 index.append(self.index(0))
                 continue
-            bounds = (self.const(0, IndexType()).value, self.size(extent).ssa(), self.const(1, IndexType()).value)
-            nest = loop.ParallelOp(*bounds) if first else loop.ForOp(*bounds)
+            index.append(self.open_loop(0, extent, parallel=first))
             first = False
-            self._open(nest)
-            index.append(self.index(nest.body.block.args[0]))
         return index
+
+    def open_loop(self, lower: int, upper: Dim, parallel: bool = False) -> Ix:
+        """Open one loop over [lower, upper) (a loop.parallel if `parallel`), descend into it, return its index."""
+        bounds = (self.const(lower, IndexType()).value, self.size(upper).ssa(), self.const(1, IndexType()).value)
+        nest = loop.ParallelOp(*bounds) if parallel else loop.ForOp(*bounds)
+        self._open(nest)
+        if isinstance(upper, int):
+            self.ranges[nest.induction_var] = (lower, upper - 1)
+        return self.index(nest.induction_var)
 
     def _open(self, nest: loop.ForOp | loop.ParallelOp) -> None:
         """Insert `nest` at the innermost level and make its body the new innermost level."""
@@ -248,6 +258,8 @@ class KernelBuilder:
         for extent in extents:
             bounds = (self.const(0, IndexType()).value, self.size(extent).ssa(), self.const(1, IndexType()).value)
             nest = loop.ForOp(*bounds, inits=[accumulator.value])
+            if isinstance(extent, int):
+                self.ranges[nest.induction_var] = (0, extent - 1)
             if loops:
                 self.levels[-1].insert(nest)
                 self.levels[-1].anchor = nest
@@ -295,11 +307,19 @@ def _allow_reassociation(combined: SSAValue, accumulator: SSAValue) -> None:
     """Mark the float op that folds a value into the accumulator `reassoc`.
 
     A reduction's order is unspecified (ONNX, numpy's pairwise sums,
-    onnxruntime's vector lanes); saying so lets clang vectorize it.
+    onnxruntime's vector lanes); saying so lets clang vectorize it. A product
+    folded in (a dot product's `acc + x * w`) is also marked `contract`, with
+    the fold, so that clang fuses the two into one FMA, rounded once, as
+    onnxruntime's kernels do.
     """
     op = combined.owner
     if isinstance(op, arith.FloatingPointLikeBinaryOperation) and accumulator in op.operands:
-        op.fastmath = arith.FastMathFlagsAttr([FastMathFlag.REASSOC])
+        flags = [FastMathFlag.REASSOC]
+        product = next((v.owner for v in op.operands if v is not accumulator), None)
+        if isinstance(op, arith.AddfOp) and isinstance(product, arith.MulfOp) and product.result.has_one_use():
+            product.fastmath = arith.FastMathFlagsAttr([FastMathFlag.ALLOW_CONTRACT])
+            flags.append(FastMathFlag.ALLOW_CONTRACT)
+        op.fastmath = arith.FastMathFlagsAttr(flags)
 
 
 def _values_used_inside(op: Operation) -> list[SSAValue]:
@@ -332,10 +352,32 @@ class Ix:
             return self.kb.const(self.value, IndexType()).value
         return self.value
 
-    def _binary(self, other: Ix | Dim, fold: Callable[[int, int], int], op: type[arith.SignlessIntegerBinaryOperation]) -> Ix:
+    def range(self) -> tuple[int, int] | None:
+        """(smallest, largest) value, when known at compile time."""
+        if isinstance(self.value, int):
+            return (self.value, self.value)
+        return self.kb.ranges.get(self.value)
+
+    def _binary(
+        self,
+        other: Ix | Dim,
+        fold: Callable[[int, int], int],
+        op: type[arith.SignlessIntegerBinaryOperation],
+        monotonic: bool = True,
+    ) -> Ix:
+        """`fold` applied at compile time or `op` emitted; a `monotonic` fold (in each operand,
+        either way) bounds the result by its values at the operands' range ends."""
         other = self.kb.index(other)
         if isinstance(self.value, int) and isinstance(other.value, int):
             return self.kb.index(fold(self.value, other.value))
+        a, b = self.range(), other.range()
+        if monotonic and a is not None and b is not None:
+            ends = [fold(x, y) for x in a for y in b]
+            if min(ends) == max(ends):
+                return self.kb.index(ends[0])
+            result = self.kb.emit(op(self.ssa(), other.ssa()))
+            self.kb.ranges[result] = (min(ends), max(ends))
+            return self.kb.index(result)
         return self.kb.index(self.kb.emit(op(self.ssa(), other.ssa())))
 
     def __add__(self, other: Ix | Dim) -> Ix:
@@ -367,17 +409,21 @@ class Ix:
         """Floor division; both sides are non-negative wherever nn ops use it."""
         if other == 1:
             return self
-        return self._binary(other, lambda a, b: a // b, arith.DivUIOp)
+        known = self.range()
+        return self._binary(other, lambda a, b: a // b, arith.DivUIOp, monotonic=known is not None and known[0] >= 0 and other > 0)
 
     def __mod__(self, other: int) -> Ix:
         if other == 1:
             return self.kb.index(0)
-        return self._binary(other, lambda a, b: a % b, arith.RemUIOp)
+        return self._binary(other, lambda a, b: a % b, arith.RemUIOp, monotonic=False)
 
     def _compare(self, other: Ix | Dim, predicate: str, fold: Callable[[int, int], bool]) -> Cond:
         other = self.kb.index(other)
-        if isinstance(self.value, int) and isinstance(other.value, int):
-            return Cond(self.kb, fold(self.value, other.value))
+        a, b = self.range(), other.range()
+        if a is not None and b is not None:
+            outcomes = {fold(x, y) for x in a for y in b}  # the extreme pairs decide < and >=
+            if len(outcomes) == 1:
+                return Cond(self.kb, outcomes.pop())
         return Cond(self.kb, self.kb.emit(arith.CmpiOp(self.ssa(), other.ssa(), predicate)))
 
     def __lt__(self, other: Ix | Dim) -> Cond:  # type: ignore[override]
@@ -390,6 +436,9 @@ class Ix:
         """min(max(self, low), high): an index that is always safe to load from."""
         if isinstance(self.value, int) and isinstance(high, int):
             return self.kb.index(min(max(self.value, low), high))
+        known = self.range()
+        if known is not None and isinstance(high, int) and low <= known[0] and known[1] <= high:
+            return self
         low_ix, high_ix = self.kb.index(low), self.kb.index(high)
         raised = self.kb.emit(arith.MaxSIOp(self.ssa(), low_ix.ssa()))
         return self.kb.index(self.kb.emit(arith.MinSIOp(raised, high_ix.ssa())))

@@ -256,20 +256,53 @@ def build_kernel(
         if shape_of(value) != shape:
             raise OptFuseError(f"lower-to-loops: group outputs have different shapes ({shape} and {shape_of(value)})")
     reduction = row_accumulated(group)
-    if reduction is None:
-        index = kb.parallel_nest(shape)
-    else:
+
+    def store_outputs(index: list[Ix]) -> None:
+        for value, out in zip(group.outputs, outputs):
+            element = kb.read(value, index)
+            if reduction is not None and value is reduction.output and isinstance(element.value.owner, loop.LoadOp) and element.value.owner.operands[0] is out:
+                continue  # the accumulator is this output, and finish left it as it is
+            kb.store(element, out, position(shape, index))
+
+    if reduction is not None:
         accumulator = buffers[reduction.output] if reduction.output in buffers else outputs[group.outputs.index(reduction.output)]
         index = _accumulate_rows(kb, reduction, accumulator, position)
         accumulated[reduction.output] = (accumulator, index)
-    for value, out in zip(group.outputs, outputs):
-        element = kb.read(value, index)
-        if reduction is not None and value is reduction.output and isinstance(element.value.owner, loop.LoadOp) and element.value.owner.operands[0] is out:
-            continue  # the accumulator is this output, and finish left it as it is
-        kb.store(element, out, position(shape, index))
-    if reduction is not None:
+        store_outputs(index)
         _erase_unused(block)
+    elif (pieces := column_pieces(group, shape)) is not None:
+        outer = kb.parallel_nest(shape[:-1])
+        depth = kb.depth
+        for first, end in pieces:
+            column = kb.index(first) if end - first == 1 else kb.open_loop(first, end, parallel=depth == 1)
+            store_outputs([*outer, column])
+            kb.close(depth)
+    else:
+        store_outputs(kb.parallel_nest(shape))
     return kernel
+
+
+def column_pieces(group: Group, shape: Shape) -> list[tuple[int, int]] | None:
+    """The output's last axis cut into border and interior pieces, each looped on its own, or None.
+
+    In the interior of a padded window (`interior_columns` of the group's ops
+    that compute at the output's index), every bounds test of the window's
+    reads is decided at compile time (the index ranges of `KernelBuilder`), so
+    its loop reads contiguous input with no clamp or select: a loop clang
+    vectorizes. The border columns keep their tests.
+    """
+    if not shape or not isinstance(last := shape[-1], int):
+        return None
+    first, end = 0, last
+    found = False
+    for op in group.ops:
+        if shape_of(op.output) != shape or (interior := op.interior_columns()) is None:
+            continue
+        found = True
+        first, end = max(first, interior[0]), min(end, interior[1])
+    if not found or first >= end or (first, end) == (0, last):
+        return None
+    return [piece for piece in ((0, first), (first, end), (end, last)) if piece[1] > piece[0]]
 
 
 def _erase_unused(block: Block) -> None:

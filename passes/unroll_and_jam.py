@@ -58,7 +58,7 @@ runs it right after lower-to-loops. `factor=1` leaves everything as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -134,25 +134,61 @@ def _buffers(op: Operation, kind: type[loop.LoadOp] | type[loop.StoreOp]) -> set
     return {nested.buffer for nested in op.walk() if isinstance(nested, kind)}
 
 
-def _callers_keep_apart(function: func.FuncOp, stored: set[SSAValue], loaded: set[SSAValue], module: builtin.ModuleOp) -> bool:
-    """No call of `function` passes one buffer both as a stored and as a loaded argument."""
+def calls_by_callee(module: builtin.ModuleOp) -> dict[str, list[func.CallOp]]:
+    calls: dict[str, list[func.CallOp]] = {}
+    for call in module.walk():
+        if isinstance(call, func.CallOp):
+            calls.setdefault(call.callee.root_reference.data, []).append(call)
+    return calls
+
+
+def _callers_keep_apart(function: func.FuncOp, stored: set[SSAValue], loaded: set[SSAValue], calls: Sequence[func.CallOp]) -> bool:
+    """None of `calls` (the calls of `function`) passes one buffer both as a stored and as a loaded argument."""
     args = list(function.body.block.args)
     stored_at = [args.index(v) for v in stored if v in args]
     loaded_at = [args.index(v) for v in loaded if v in args]
     if not stored_at:
         return True
-    name = function.sym_name.data
-    for call in module.walk():
-        if isinstance(call, func.CallOp) and call.callee.root_reference.data == name:
-            operands = list(call.arguments)
-            for s in stored_at:
-                if any(operands[s] is operands[other] for other in (*loaded_at, *(t for t in stored_at if t != s))):
-                    return False
+    for call in calls:
+        operands = list(call.arguments)
+        for s in stored_at:
+            if any(operands[s] is operands[other] for other in (*loaded_at, *(t for t in stored_at if t != s))):
+                return False
     return True
 
 
-def can_jam(output: Operation, factor: int, function: func.FuncOp, module: builtin.ModuleOp) -> bool:
-    """Whether `output` is an innermost output loop this pass may unroll and jam (module docstring)."""
+def _invariant_bounds(nested: Operation, variant: set[SSAValue]) -> bool:
+    assert isinstance(nested, OutputLoop)
+    return not any(b in variant for b in (nested.lower_bound, nested.upper_bound, nested.step))
+
+
+def _jammable_block(block: Block, variant: set[SSAValue]) -> bool:
+    """The ops of one block of an output loop can be jammed (module docstring), nested output loops included."""
+    for op in list(block.ops)[:-1]:
+        if _is_reduction(op):
+            if not _only_loads_and_pure(op):
+                return False
+            for nested in op.walk():
+                if isinstance(nested, OutputLoop) and (not _is_reduction(nested) or not _invariant_bounds(nested, variant)):
+                    return False
+        elif isinstance(op, OutputLoop):
+            if op.carried_args or not _invariant_bounds(op, variant) or not _jammable_block(op.body.block, variant):
+                return False
+        elif op.regions:
+            return False
+        elif isinstance(op, loop.StoreOp):
+            if not any(i in variant for i in op.indices):
+                return False  # every lane would store to the same element
+        elif not (isinstance(op, loop.LoadOp) or is_side_effect_free(op)):
+            return False
+    return True
+
+
+def can_jam(output: Operation, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp], innermost: bool = True) -> bool:
+    """Whether `output` is an output loop this pass may unroll and jam (module docstring).
+
+    With `innermost`, only a loop whose body holds reductions and no other loop.
+    """
     if not isinstance(output, OutputLoop) or output.carried_args:
         return False
     step = _constant_index(output.step)
@@ -162,32 +198,54 @@ def can_jam(output: Operation, factor: int, function: func.FuncOp, module: built
     if trips is not None and trips < 2:
         return False
     body = list(output.body.block.ops)[:-1]
-    reductions = [i for i, op in enumerate(body) if _is_reduction(op)]
-    if not reductions:
+    if innermost and not any(_is_reduction(op) for op in body):
+        return False
+    if innermost and any(isinstance(op, OutputLoop) and not _is_reduction(op) for op in body):
         return False
     variant = _lane_variant(output)
-    for position, op in enumerate(body):
-        if _is_reduction(op):
-            if not _only_loads_and_pure(op):
-                return False
-            for nested in op.walk():
-                if isinstance(nested, loop.ForOp | loop.ParallelOp):
-                    if not _is_reduction(nested):
-                        return False
-                    if any(b in variant for b in (nested.lower_bound, nested.upper_bound, nested.step)):
-                        return False
-        elif op.regions:
-            return False
-        elif isinstance(op, loop.StoreOp):
-            if position < reductions[-1]:
-                return False
-        elif not (isinstance(op, loop.LoadOp) or is_side_effect_free(op)):
-            return False
+    if not _jammable_block(output.body.block, variant):
+        return False
+    if innermost and not _lanes_read_contiguously(output, variant):
+        return False
     stored = _buffers(output, loop.StoreOp)
     loaded = _buffers(output, loop.LoadOp)
     if stored & loaded:
         return False
-    return _callers_keep_apart(function, stored, loaded, module)
+    return _callers_keep_apart(function, stored, loaded, calls)
+
+
+def _steps_by_one(index: SSAValue, iv: SSAValue, variant: set[SSAValue]) -> bool:
+    """`index` is the output loop's index plus values the same in every lane (so the lanes'
+    indices are consecutive), as far as adds and subtractions show."""
+    if index is iv:
+        return True
+    owner = index.owner
+    if isinstance(owner, arith.AddiOp | arith.SubiOp):
+        lhs, rhs = owner.lhs, owner.rhs
+        if rhs not in variant:
+            return _steps_by_one(lhs, iv, variant)
+        if lhs not in variant and isinstance(owner, arith.AddiOp):
+            return _steps_by_one(rhs, iv, variant)
+    return False
+
+
+def _lanes_read_contiguously(output: OutputLoop, variant: set[SSAValue]) -> bool:
+    """Every load in the body's reductions that differs from lane to lane reads the lanes'
+    elements side by side (its last index steps by one with the lane).
+
+    What makes the jam pay: the SLP vectorizer loads such lanes as one vector. A
+    load with strided lanes (a strided conv's input, a transposed weight's rows)
+    would be gathered element by element; the loop is better left to the loop
+    vectorizer, which vectorizes each reduction along its own contiguous index.
+    """
+    for op in output.body.block.ops:
+        if not _is_reduction(op):
+            continue
+        for nested in op.walk():
+            if isinstance(nested, loop.LoadOp) and nested.results[0] in variant:
+                if not nested.indices or not _steps_by_one(nested.indices[-1], output.induction_var, variant):
+                    return False
+    return True
 
 
 def _index_constant(value: int, anywhere: Operation) -> SSAValue:
@@ -212,25 +270,57 @@ def _jam_block(source: Block, target: Block, maps: list[dict[SSAValue, SSAValue]
 
     `maps[l]` maps values of the source to lane l's values and is extended with each op's results.
     An op that only computes or loads, and reads the same values in every lane, is emitted once.
+    A run of independent ops of one kind (a previous jam's lanes: eight loads, eight mulf) is
+    copied lane by lane, so that each lane's copy of the run stays contiguous, as the SLP
+    vectorizer wants it.
     """
+    run: list[Operation] = []
+
+    def flush() -> None:
+        for m in maps:
+            for op in run:
+                target.add_op(op.clone(value_mapper=m))
+        run.clear()
+
     for op in list(source.ops):
         if isinstance(op, loop.YieldOp):
             continue
+        produced = {r for earlier in run for r in earlier.results}
+        if run and (op.name != run[0].name or produced & set(_used_from_outside(op))):
+            flush()  # before looking at the lanes' operands: they may come from the run
         used = _used_from_outside(op)
         per_lane = [tuple(m.get(v, v) for v in used) for m in maps]
         if all(lane == per_lane[0] for lane in per_lane) and _only_loads_and_pure(op):
+            flush()
             mapper = dict(maps[0])
             clone = op.clone(value_mapper=mapper)
             target.add_op(clone)
             for m in maps:
                 m.update(zip(op.results, clone.results))
-            continue
-        if _is_reduction(op):
+        elif _is_reduction(op):
             assert isinstance(op, loop.ForOp)
+            flush()
             _jam_reduction(op, target, maps)
-            continue
-        for m in maps:
-            target.add_op(op.clone(value_mapper=m))
+        elif isinstance(op, OutputLoop):
+            flush()
+            _jam_loop(op, target, maps)
+        else:
+            run.append(op)
+    flush()
+
+
+def _jam_loop(op: OutputLoop, target: Block, maps: list[dict[SSAValue, SSAValue]]) -> None:
+    """One loop (its bounds are the same in every lane) whose body computes every lane."""
+    bounds = [maps[0].get(v, v) for v in (op.lower_bound, op.upper_bound, op.step)]
+    jammed = type(op)(*bounds)
+    jammed.induction_var.name_hint = op.induction_var.name_hint
+    terminator = jammed.body.block.last_op
+    assert terminator is not None
+    terminator.detach()
+    inner_maps = [dict(m) | {op.induction_var: jammed.induction_var} for m in maps]
+    _jam_block(op.body.block, jammed.body.block, inner_maps)
+    jammed.body.block.add_op(terminator)
+    target.add_op(jammed)
 
 
 def _jam_reduction(op: loop.ForOp, target: Block, maps: list[dict[SSAValue, SSAValue]]) -> None:
@@ -256,8 +346,9 @@ def _jam_reduction(op: loop.ForOp, target: Block, maps: list[dict[SSAValue, SSAV
     # Each lane then sums in exactly the original order.
     accumulators = set(jammed.carried_args)
     for nested in jammed.body.block.ops:
-        if getattr(nested, "fastmath", None) is not None and accumulators & set(nested.operands):
-            nested.fastmath = arith.FastMathFlagsAttr("none")
+        fastmath = getattr(nested, "fastmath", None)
+        if fastmath is not None and accumulators & set(nested.operands):
+            nested.fastmath = arith.FastMathFlagsAttr([f for f in fastmath.data if f != arith.FastMathFlag.REASSOC])
     terminator = op.body.block.last_op
     assert isinstance(terminator, loop.YieldOp)
     jammed.body.block.add_op(loop.YieldOp(*(m.get(v, v) for m in inner_maps for v in terminator.values)))
@@ -336,19 +427,57 @@ class UnrollAndJamPass(ModulePass):
 
     name = "unroll-and-jam"
 
-    factor: int = 8
+    factor: int = 16
+    """Lanes of the innermost output loop (contiguous outputs: the vector lanes)."""
+
+    outer_factor: int = 4
+    """Lanes of the nearest enclosing output loop too (register blocking: each of the
+    innermost lanes' loads is shared by `outer_factor` accumulators); 1: none."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        if self.factor < 2:
-            return
+        calls = calls_by_callee(op)
         for function in list(op.ops):
             if not isinstance(function, func.FuncOp) or function.is_declaration or ENTRY_ATTR in function.attributes:
                 continue
-            candidates = [
-                loop_op
-                for loop_op in function.walk()
-                if isinstance(loop_op, OutputLoop) and can_jam(loop_op, self.factor, function, op)
-            ]
-            for candidate in candidates:
-                trips = candidate.trip_count()
-                unroll_and_jam(candidate, self.factor if trips is None else min(self.factor, trips))
+            callers = calls.get(function.sym_name.data, [])
+            jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate)
+            self._jam_all(function, callers, self.outer_factor, _enclosing_output_loop, jammed)
+
+    @staticmethod
+    def _jam_all(
+        function: func.FuncOp,
+        calls: Sequence[func.CallOp],
+        factor: int,
+        choose: Callable[[Operation], Operation | None],
+        innermost: list[OutputLoop] | None = None,
+    ) -> list[OutputLoop]:
+        """Jam by `factor` every innermost jammable loop (or `choose` of each loop in `innermost`)."""
+        if factor < 2:
+            return innermost or []
+        if innermost is None:
+            candidates: list[Operation] = [l for l in function.walk() if isinstance(l, OutputLoop) and can_jam(l, factor, function, calls)]
+        else:
+            chosen = [choose(l) for l in innermost]
+            unique = list(dict.fromkeys(c for c in chosen if c is not None))
+            outermost = [c for c in unique if not any(other is not c and other.is_ancestor(c) for other in unique)]
+            candidates = [c for c in outermost if can_jam(c, factor, function, calls, innermost=False)]
+        stepped = []
+        for candidate in candidates:
+            assert isinstance(candidate, OutputLoop)
+            trips = candidate.trip_count()
+            stepped.append(unroll_and_jam(candidate, factor if trips is None else min(factor, trips)))
+            if trips is not None and trips > factor and (rest := trips % factor) >= 2:
+                # The remainder loop (`candidate`, now starting where the stepped one ends) runs
+                # `rest` times: jammed by `rest`, it is one more iteration of independent lanes.
+                stepped.append(unroll_and_jam(candidate, rest))
+        return stepped
+
+
+def _enclosing_output_loop(inner: Operation) -> Operation | None:
+    """The nearest loop around `inner` with more than one iteration."""
+    parent = inner.parent_op()
+    while isinstance(parent, OutputLoop):
+        if parent.trip_count() != 1:
+            return parent
+        parent = parent.parent_op()
+    return None

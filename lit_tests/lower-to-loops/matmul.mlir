@@ -16,8 +16,8 @@
 // CHECK-NEXT:        %[[SUM:.*]] = loop.for %[[K:.*]] = %[[C0]] to %[[C4]] step %[[C1]] iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32) {
 // CHECK-NEXT:          %[[A:.*]] = loop.load %a[%[[I]], %[[K]]] : memref<2x4xf32>
 // CHECK-NEXT:          %[[B:.*]] = loop.load %b[%[[K]], %[[J]]] : memref<4x3xf32>
-// CHECK-NEXT:          %[[P:.*]] = arith.mulf %[[A]], %[[B]] : f32
-// CHECK-NEXT:          %[[S:.*]] = arith.addf %[[ACC]], %[[P]] fastmath<reassoc> : f32
+// CHECK-NEXT:          %[[P:.*]] = arith.mulf %[[A]], %[[B]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[S:.*]] = arith.addf %[[ACC]], %[[P]] fastmath<reassoc,contract> : f32
 // CHECK-NEXT:          loop.yield %[[S]] : f32
 // CHECK-NEXT:        }
 // CHECK-NEXT:        loop.store %[[SUM]], %out[%[[I]], %[[J]]] : memref<2x3xf32>

@@ -1,13 +1,13 @@
 // unroll-and-jam on lower-to-loops' matmul: the innermost output loop (over N)
 // steps by the factor; the lanes' reduction loops become one loop.for carrying
 // one accumulator per lane; the a-load, the same in every lane, is emitted once;
-// the lanes' stores follow the jammed nest. N = 10 is not a multiple of 4, so
-// the original loop stays as the remainder, from 8 to 10.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4}' | filecheck %s
+// the lanes' stores follow the jammed nest. N = 10 is not a multiple of 4: the
+// original loop stays as the remainder, from 8 to 10, itself jammed by its 2 lanes.
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' | filecheck %s
 // The printed result parses back and verifies.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4}' | opt-fuse | filecheck %s
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' | opt-fuse | filecheck %s
 // factor=1 changes nothing.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=1}' | filecheck %s --check-prefix=ONE
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=1 outer-factor=1}' | filecheck %s --check-prefix=ONE
 
 // CHECK-LABEL: func.func private @matmul_k0_matmul
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
@@ -29,14 +29,14 @@
 // CHECK-NEXT:          %[[B1:.*]] = loop.load %b[%[[K]], %[[J1]]] : memref<3x10xf32>
 // CHECK-NEXT:          %[[B2:.*]] = loop.load %b[%[[K]], %[[J2]]] : memref<3x10xf32>
 // CHECK-NEXT:          %[[B3:.*]] = loop.load %b[%[[K]], %[[J3]]] : memref<3x10xf32>
-// CHECK-NEXT:          %[[P0:.*]] = arith.mulf %[[A]], %[[B0]] : f32
-// CHECK-NEXT:          %[[P1:.*]] = arith.mulf %[[A]], %[[B1]] : f32
-// CHECK-NEXT:          %[[P2:.*]] = arith.mulf %[[A]], %[[B2]] : f32
-// CHECK-NEXT:          %[[P3:.*]] = arith.mulf %[[A]], %[[B3]] : f32
-// CHECK-NEXT:          %[[N0:.*]] = arith.addf %[[A0]], %[[P0]] : f32
-// CHECK-NEXT:          %[[N1:.*]] = arith.addf %[[A1]], %[[P1]] : f32
-// CHECK-NEXT:          %[[N2:.*]] = arith.addf %[[A2]], %[[P2]] : f32
-// CHECK-NEXT:          %[[N3:.*]] = arith.addf %[[A3]], %[[P3]] : f32
+// CHECK-NEXT:          %[[P0:.*]] = arith.mulf %[[A]], %[[B0]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[P1:.*]] = arith.mulf %[[A]], %[[B1]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[P2:.*]] = arith.mulf %[[A]], %[[B2]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[P3:.*]] = arith.mulf %[[A]], %[[B3]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[N0:.*]] = arith.addf %[[A0]], %[[P0]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[N1:.*]] = arith.addf %[[A1]], %[[P1]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[N2:.*]] = arith.addf %[[A2]], %[[P2]] fastmath<contract> : f32
+// CHECK-NEXT:          %[[N3:.*]] = arith.addf %[[A3]], %[[P3]] fastmath<contract> : f32
 // CHECK-NEXT:          loop.yield %[[N0]], %[[N1]], %[[N2]], %[[N3]] : f32, f32, f32, f32
 // CHECK-NEXT:        }
 // CHECK-NEXT:        loop.store %[[S]], %out[%[[I]], %[[J]]] : memref<2x10xf32>
@@ -44,10 +44,12 @@
 // CHECK-NEXT:        loop.store %[[S2]], %out[%[[I]], %[[J2]]] : memref<2x10xf32>
 // CHECK-NEXT:        loop.store %[[S3]], %out[%[[I]], %[[J3]]] : memref<2x10xf32>
 // CHECK-NEXT:      }
-// CHECK-NEXT:      loop.for %[[R:.*]] = %[[C8]] to %[[C10]] step %[[C1]] {
-// CHECK-NEXT:        %[[SR:.*]] = loop.for %{{.*}} = %[[C0]] to %[[C3]] step %[[C1]] iter_args(%{{.*}} = %[[ZERO]]) -> (f32) {
+// CHECK-NEXT:      loop.for %[[R:.*]] = %[[C8]] to %[[C10]] step %[[C2:.*]] {
+// CHECK-NEXT:        %[[R1:.*]] = arith.addi %[[R]], %[[C1]] overflow<nsw,nuw> : index
+// CHECK-NEXT:        %[[SR:.*]], %[[SR1:.*]] = loop.for %{{.*}} = %[[C0]] to %[[C3]] step %[[C1]] iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]]) -> (f32, f32) {
 // CHECK:             }
 // CHECK-NEXT:        loop.store %[[SR]], %out[%[[I]], %[[R]]] : memref<2x10xf32>
+// CHECK-NEXT:        loop.store %[[SR1]], %out[%[[I]], %[[R1]]] : memref<2x10xf32>
 // CHECK-NEXT:      }
 // CHECK-NEXT:    }
 // CHECK-LABEL: func.func @matmul

@@ -1,6 +1,6 @@
 // A constant trip count below the factor (3 < 8) becomes the factor: one
 // stepped iteration computes all three lanes, and no remainder loop is left.
-// RUN: opt-fuse %s -p 'unroll-and-jam{factor=8}' | filecheck %s
+// RUN: opt-fuse %s -p 'unroll-and-jam{factor=8 outer-factor=1}' | filecheck %s
 
 // CHECK-LABEL: func.func @short
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
@@ -16,7 +16,7 @@
 // CHECK-NEXT:      loop.store %[[S2]], %y[%[[J2]]] : memref<3xf32>
 // CHECK-NEXT:    }
 // CHECK-NEXT:    func.return
-func.func @short(%x: memref<3x8xf32>, %y: memref<3xf32>) {
+func.func @short(%x: memref<8x3xf32>, %y: memref<3xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c3 = arith.constant 3 : index
@@ -24,7 +24,7 @@ func.func @short(%x: memref<3x8xf32>, %y: memref<3xf32>) {
   %zero = arith.constant 0.0 : f32
   loop.parallel %j = %c0 to %c3 step %c1 {
     %s = loop.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
-      %v = loop.load %x[%j, %k] : memref<3x8xf32>
+      %v = loop.load %x[%k, %j] : memref<8x3xf32>
       %n = arith.addf %acc, %v : f32
       loop.yield %n : f32
     }

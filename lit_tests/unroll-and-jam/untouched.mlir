@@ -1,6 +1,6 @@
 // unroll-and-jam leaves alone every loop it cannot prove safe to jam; each
 // function below keeps its loops exactly as written.
-// RUN: opt-fuse %s -p 'unroll-and-jam{factor=4}' --split-input-file | filecheck %s
+// RUN: opt-fuse %s -p 'unroll-and-jam{factor=4 outer-factor=1}' --split-input-file | filecheck %s
 
 // The kernel writes a buffer it also reads (in place): jamming would move the
 // next lanes' loads before this lane's store.
@@ -69,17 +69,40 @@ func.func @single(%x: memref<1x8xf32>, %y: memref<1xf32>) {
 
 // -----
 
-// A store before the reduction nest: jamming would reorder it with the other lanes' stores.
-// CHECK-LABEL: func.func @store_first
+// A store to an element that does not depend on the output index: every
+// iteration overwrites it and the last one wins, so the lanes may not be reordered.
+// CHECK-LABEL: func.func @same_element
 // CHECK-NOT:     arith.addi
-func.func @store_first(%x: memref<16x8xf32>, %y: memref<16xf32>, %z: memref<16xf32>) {
+func.func @same_element(%x: memref<8x16xf32>, %y: memref<16xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
   %c16 = arith.constant 16 : index
   %zero = arith.constant 0.0 : f32
   loop.for %j = %c0 to %c16 step %c1 {
-    loop.store %zero, %z[%j] : memref<16xf32>
+    %s = loop.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
+      %v = loop.load %x[%k, %j] : memref<8x16xf32>
+      %n = arith.addf %acc, %v : f32
+      loop.yield %n : f32
+    }
+    loop.store %s, %y[%c0] : memref<16xf32>
+  }
+  func.return
+}
+
+// -----
+
+// The lanes' loads are strided (lane j reads row j): the SLP vectorizer would
+// gather them, and the loop vectorizer vectorizes each row's sum as it is.
+// CHECK-LABEL: func.func @strided_lanes
+// CHECK-NOT:     arith.addi
+func.func @strided_lanes(%x: memref<16x8xf32>, %y: memref<16xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c16 = arith.constant 16 : index
+  %zero = arith.constant 0.0 : f32
+  loop.parallel %j = %c0 to %c16 step %c1 {
     %s = loop.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
       %v = loop.load %x[%j, %k] : memref<16x8xf32>
       %n = arith.addf %acc, %v : f32
@@ -115,7 +138,7 @@ func.func @no_reduction(%x: memref<16x16xf32>, %y: memref<16x16xf32>) {
 // CHECK-LABEL: func.func private @aliased
 // CHECK-NOT:     arith.addi
 // CHECK-LABEL: func.func @caller
-func.func private @aliased(%x: memref<16x8xf32>, %y: memref<16x8xf32>) {
+func.func private @aliased(%x: memref<8x16xf32>, %y: memref<8x16xf32>) {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
   %c8 = arith.constant 8 : index
@@ -123,15 +146,15 @@ func.func private @aliased(%x: memref<16x8xf32>, %y: memref<16x8xf32>) {
   %zero = arith.constant 0.0 : f32
   loop.for %j = %c0 to %c16 step %c1 {
     %s = loop.for %k = %c0 to %c8 step %c1 iter_args(%acc = %zero) -> (f32) {
-      %v = loop.load %x[%j, %k] : memref<16x8xf32>
+      %v = loop.load %x[%k, %j] : memref<8x16xf32>
       %n = arith.addf %acc, %v : f32
       loop.yield %n : f32
     }
-    loop.store %s, %y[%j, %c0] : memref<16x8xf32>
+    loop.store %s, %y[%c0, %j] : memref<8x16xf32>
   }
   func.return
 }
-func.func @caller(%x: memref<16x8xf32>) attributes {loop.entry} {
-  func.call @aliased(%x, %x) : (memref<16x8xf32>, memref<16x8xf32>) -> ()
+func.func @caller(%x: memref<8x16xf32>) attributes {loop.entry} {
+  func.call @aliased(%x, %x) : (memref<8x16xf32>, memref<8x16xf32>) -> ()
   func.return
 }
