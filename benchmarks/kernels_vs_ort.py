@@ -11,13 +11,14 @@ onnx wheel, so available offline; see light_models.py), the example models
 (examples/*.onnx) and the fusion benchmark graphs (fusion_graphs.py; its
 example-cnn is examples/cnn.onnx, timed once as "cnn").
 
-- Latency: opt-fuse (fused, default pipeline) and onnxruntime (default graph
-  optimizations, intra_op_num_threads 1 and 2, inter_op 1) on the same random
-  input, in round robin (opt-fuse, ort 1 thread, ort 2 threads, opt-fuse, ...)
-  so a noisy neighbour slows all alike; medians, and the ratios opt-fuse / ort
-  (below 1.0: opt-fuse is faster). opt-fuse's generated code is single-threaded
-  (backend.prepare refuses num_threads > 1), so the 2-thread ratio puts the same
-  single-threaded opt-fuse time against onnxruntime on 2 threads.
+- Latency: opt-fuse (fused, default pipeline; num_threads 1 and 2, its thread
+  pool) and onnxruntime (default graph optimizations, intra_op_num_threads 1
+  and 2, inter_op 1) on the same random input, in round robin (opt-fuse 1
+  thread, opt-fuse 2 threads, ort 1 thread, ort 2 threads, opt-fuse, ...) so a
+  noisy neighbour slows all alike; medians, the ratios opt-fuse / ort at the
+  same thread count (below 1.0: opt-fuse is faster), and opt-fuse's speedup
+  from 1 to 2 threads. (A --rescore of a file timed before opt-fuse had
+  threads puts its 1-thread time in the 2-thread ratio, as it did then.)
 - Light-model weights: the shipped weights are one value per tensor, which
   opt-fuse folds into its kernels as constants (no weight loads). Here they are
   replaced by random tensors (light_models.with_random_weights) so both do the
@@ -67,7 +68,7 @@ from benchmarks.side_by_side import onnxruntime_session, random_inputs
 from compiler import backend
 
 THREADS = (1, 2)
-"""onnxruntime's intra-op thread counts; opt-fuse always runs its single-threaded code."""
+"""The thread counts of onnxruntime (intra-op) and of opt-fuse (`num_threads`) alike."""
 QUICK_MODEL = "mlp"
 EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.onnx"))
 FUSION_GRAPHS = [g for g in GRAPHS if g != "example-cnn"]  # that one is examples/cnn.onnx
@@ -90,7 +91,7 @@ class Result:
     ratio_1t: float
     """opt-fuse / onnxruntime on 1 thread."""
     ratio_2t: float
-    """opt-fuse (1 thread) / onnxruntime on 2 threads."""
+    """opt-fuse on 2 threads / onnxruntime on 2 threads."""
     opt_fuse_gflops: float
     ort_1t_gflops: float
     ort_2t_gflops: float
@@ -120,6 +121,14 @@ class Result:
     output_max_abs: float
     rounds: int
     load_1m: float
+    opt_fuse_2t_ms: float | None = None
+    """None in a file timed before opt-fuse had threads."""
+    speedup_2t: float | None = None
+    """opt-fuse on 1 thread / opt-fuse on 2 threads."""
+    opt_fuse_2t_peak_fraction: float | None = None
+    """compute: opt-fuse 2-thread GFLOP/s / all-cores FMA peak."""
+    opt_fuse_2t_bw_fraction: float | None = None
+    """memory: opt-fuse 2-thread GB/s / all-cores DRAM triad bandwidth."""
 
 
 def _shape(info: onnx.ValueInfoProto) -> list[int] | None:
@@ -199,18 +208,18 @@ def _fraction(value: float, limit: float | None) -> float | None:
 def measure(name: str, group: str, model: onnx.ModelProto, limits: dict, repeats: int, seconds: float) -> Result:
     inputs = random_inputs(model)
     flops, _ = conv_matmul_flops(model)
-    rep = backend.prepare(model, num_threads=1)
+    rep, rep_2t = (backend.prepare(model, num_threads=threads) for threads in THREADS)
     sessions = [onnxruntime_session(model, threads) for threads in THREADS]
     feed = {i.name: a for i, a in zip(sessions[0].get_inputs(), inputs)}
-    runs = [lambda: rep.run(inputs), *(lambda s=s: s.run(None, feed) for s in sessions)]
+    runs = [lambda: rep.run(inputs), lambda: rep_2t.run(inputs), *(lambda s=s: s.run(None, feed) for s in sessions)]
     start = time.perf_counter()
-    ours, reference = runs[0](), runs[1]()
+    ours, ours_2t, reference = runs[0](), runs[1](), runs[2]()
     warmup = 0 if time.perf_counter() - start > seconds / 5 else 2  # a slow model is warm after its first run
-    (ours_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup)
+    (ours_s, ours2_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup)
     timed = {
         "model": name, "group": group, "flops": flops, "io_bytes": io_bytes(model, inputs, reference),
-        "opt_fuse_ms": ours_s * 1e3, "ort_1t_ms": ort1_s * 1e3, "ort_2t_ms": ort2_s * 1e3,
-        "max_abs_diff": max(float(np.max(np.abs(a - b))) for a, b in zip(ours, reference)),
+        "opt_fuse_ms": ours_s * 1e3, "opt_fuse_2t_ms": ours2_s * 1e3, "ort_1t_ms": ort1_s * 1e3, "ort_2t_ms": ort2_s * 1e3,
+        "max_abs_diff": max(float(np.max(np.abs(a - b))) for out in (ours, ours_2t) for a, b in zip(out, reference)),
         "output_max_abs": max(float(np.max(np.abs(r))) for r in reference),
         "rounds": rounds, "load_1m": os.getloadavg()[0],
     }  # fmt: skip
@@ -221,6 +230,8 @@ def scored(timed: dict, limits: dict) -> Result:
     """A Result from the timings (any dict with the timed fields: `measure`'s, or a --json file's results) and the limits."""
     flops, nbytes = timed["flops"], timed["io_bytes"]
     seconds = [timed[k] / 1e3 for k in ("opt_fuse_ms", "ort_1t_ms", "ort_2t_ms")]
+    ours_2t = timed.get("opt_fuse_2t_ms")
+    ours_2t_s = ours_2t / 1e3 if ours_2t is not None else seconds[0]
     kind = "compute" if flops else "memory"
     gflops = [flops / s / 1e9 for s in seconds]
     gbs = [nbytes / s / 1e9 for s in seconds]
@@ -231,7 +242,7 @@ def scored(timed: dict, limits: dict) -> Result:
     compute, memory = kind == "compute", kind == "memory"
     return Result(
         timed["model"], timed["group"], kind, flops, nbytes, *(timed[k] for k in ("opt_fuse_ms", "ort_1t_ms", "ort_2t_ms")),
-        seconds[0] / seconds[1], seconds[0] / seconds[2],
+        seconds[0] / seconds[1], ours_2t_s / seconds[2],
         *gflops,
         _fraction(gflops[0], peak1) if compute else None,
         _fraction(gflops[1], peak1) if compute else None,
@@ -246,6 +257,9 @@ def scored(timed: dict, limits: dict) -> Result:
         _fraction(gbs[1], level_bw) if memory else None,
         _fraction(gbs[2], level_bw_all) if memory else None,
         timed["max_abs_diff"], timed["output_max_abs"], timed["rounds"], timed["load_1m"],
+        ours_2t, seconds[0] / ours_2t_s if ours_2t is not None else None,
+        _fraction(flops / ours_2t_s / 1e9, peak_all) if compute and ours_2t is not None else None,
+        _fraction(nbytes / ours_2t_s / 1e9, bw_all) if memory and ours_2t is not None else None,
     )  # fmt: skip
 
 
@@ -257,24 +271,28 @@ def _percent(value: float | None) -> str:
 
 def table(results: Sequence[Result], limits: dict) -> str:
     rows = [
-        "| model | set | work | opt-fuse / ort 1t | opt-fuse (1t) / ort 2t | opt-fuse of limit | ort 1t of limit | ort 2t of limit | rounds |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        (
+            "| model | set | work | opt-fuse / ort 1t | opt-fuse / ort 2t | opt-fuse 1t/2t | opt-fuse 1t of limit "
+            "| opt-fuse 2t of limit | ort 1t of limit | ort 2t of limit | rounds |"
+        ),
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.kind == "compute":
             work = f"{r.flops / 1e9:.3g} GFLOP"
-            effs = [r.opt_fuse_peak_fraction, r.ort_1t_peak_fraction, r.ort_2t_peak_fraction]
+            effs = [r.opt_fuse_peak_fraction, r.opt_fuse_2t_peak_fraction, r.ort_1t_peak_fraction, r.ort_2t_peak_fraction]
             cells = [f"{_percent(e)} peak" for e in effs]
         else:
             work = f"{r.io_bytes / 1e6:.2g} MB I/O ({r.cache_level})"
-            effs = [r.opt_fuse_bw_fraction, r.ort_1t_bw_fraction, r.ort_2t_bw_fraction]
-            levels = [r.opt_fuse_level_bw_fraction, r.ort_1t_level_bw_fraction, r.ort_2t_level_bw_fraction]
+            effs = [r.opt_fuse_bw_fraction, r.opt_fuse_2t_bw_fraction, r.ort_1t_bw_fraction, r.ort_2t_bw_fraction]
+            levels = [r.opt_fuse_level_bw_fraction, None, r.ort_1t_level_bw_fraction, r.ort_2t_level_bw_fraction]
             cells = [
                 f"{_percent(e)} DRAM bw" + (f", {_percent(l)} {r.cache_level}" if l else "")
                 for e, l in zip(effs, levels)
             ]
         rows.append(
-            f"| {r.model} | {r.group} | {work} | {_ratio(r.ratio_1t)} | {_ratio(r.ratio_2t)} | {' | '.join(cells)} | {r.rounds} |"
+            f"| {r.model} | {r.group} | {work} | {_ratio(r.ratio_1t)} | {_ratio(r.ratio_2t)} "
+            f"| {'-' if r.speedup_2t is None else f'{r.speedup_2t:.2f}'} | {' | '.join(cells)} | {r.rounds} |"
         )
     rows.append("")
     for group in dict.fromkeys(r.group for r in results):
@@ -287,11 +305,11 @@ def table(results: Sequence[Result], limits: dict) -> str:
         f"limits (machine_limits.py): FMA peak {limits['peak_gflops_1core']:.0f} GFLOP/s one core, "
         f"{limits['peak_gflops_all_cores']:.0f} all cores; DRAM triad {limits['bandwidth_gbs_1core']:.1f} GB/s one core, "
         f"{limits['bandwidth_gbs_all_cores']:.1f} all cores (and at the L2/L3 level the I/O fits in, from the same probe). "
-        "1-thread columns against one core, ort 2t against all cores."
+        "1-thread columns against one core, 2-thread ones against all cores."
     )
-    rows.append(
-        "opt-fuse's code is single-threaded: the 2-thread ratio is opt-fuse on 1 thread / onnxruntime on 2 threads."
-    )
+    speedups = [r.speedup_2t for r in results if r.speedup_2t is not None]
+    if speedups:
+        rows.append(f"opt-fuse 1 -> 2 threads (its thread pool): geometric mean speedup {geomean(speedups):.2f}x")
     return "\n".join(rows)
 
 
@@ -378,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": args.seconds,
             "repeats": args.repeats,
             "ort_threads": THREADS,
-            "opt_fuse_threads": 1,
+            "opt_fuse_threads": THREADS,
             "light_weights": "shipped" if args.shipped_weights else "random",
             "command": " ".join(["python benchmarks/kernels_vs_ort.py", *(argv if argv is not None else sys.argv[1:])]),
         }

@@ -2,9 +2,11 @@
 
     python benchmarks/side_by_side.py                 # the example models
     python benchmarks/side_by_side.py model.onnx ... --repeats 200 --json out.json
+    python benchmarks/side_by_side.py --threads 1,2   # each model at 1 and at 2 threads
 
-Both run single-threaded (onnxruntime: intra_op_num_threads=1, default graph
-optimizations). Runs alternate between the two, so a noisy neighbour slows
+Both run on the same number of threads, 1 by default (onnxruntime:
+intra_op_num_threads, inter_op 1, default graph optimizations; opt-fuse:
+`num_threads`, its thread pool). Runs alternate between the two, so a noisy neighbour slows
 both alike; the table shows medians and the ratio opt-fuse / onnxruntime
 (below 1.0 means opt-fuse is faster). Quote ratios, not absolute times.
 """
@@ -35,6 +37,7 @@ EXAMPLES = [ROOT / "examples" / "mlp.onnx", ROOT / "examples" / "cnn.onnx"]
 @dataclass
 class Result:
     model: str
+    threads: int
     compile_seconds: float
     opt_fuse_ms: float
     onnxruntime_ms: float
@@ -75,26 +78,40 @@ def alternating_medians(first: Callable[[], object], second: Callable[[], object
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def measure(path: Path, repeats: int) -> tuple[Result, list[np.ndarray]]:
+def measure(path: Path, repeats: int, threads: int = 1) -> tuple[Result, list[np.ndarray]]:
     model = onnx.load(str(path))
     inputs = random_inputs(model)
     start = time.perf_counter()
-    rep = backend.prepare(model, num_threads=1)
+    rep = backend.prepare(model, num_threads=threads)
     compile_seconds = time.perf_counter() - start
-    session = onnxruntime_session(model, threads=1)
+    session = onnxruntime_session(model, threads=threads)
     feed = {i.name: a for i, a in zip(session.get_inputs(), inputs)}
     ours, reference = rep.run(inputs), session.run(None, feed)
     diff = max(float(np.max(np.abs(a - b))) for a, b in zip(ours, reference))
     ours_s, ort_s = alternating_medians(lambda: rep.run(inputs), lambda: session.run(None, feed), repeats)
-    return Result(path.stem, compile_seconds, ours_s * 1e3, ort_s * 1e3, ours_s / ort_s, diff), ours
+    return Result(path.stem, threads, compile_seconds, ours_s * 1e3, ort_s * 1e3, ours_s / ort_s, diff), ours
 
 
 def table(results: list[Result]) -> str:
-    rows = ["| model | opt-fuse (ms) | onnxruntime (ms) | ratio | max abs diff | compile (s) |", "|---|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| model | threads | opt-fuse (ms) | onnxruntime (ms) | ratio | max abs diff | compile (s) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in results:
-        rows.append(f"| {r.model} | {r.opt_fuse_ms:.4f} | {r.onnxruntime_ms:.4f} | {r.ratio:.2f} | {r.max_abs_diff:.1e} | {r.compile_seconds:.2f} |")
-    ratios = [r.ratio for r in results]
-    rows.append(f"\ngeometric mean ratio opt-fuse / onnxruntime: {float(np.exp(np.mean(np.log(ratios)))):.2f} (1 thread)")
+        rows.append(
+            f"| {r.model} | {r.threads} | {r.opt_fuse_ms:.4f} | {r.onnxruntime_ms:.4f} | {r.ratio:.2f} | {r.max_abs_diff:.1e} | {r.compile_seconds:.2f} |"
+        )
+    rows.append("")
+    for threads in sorted({r.threads for r in results}):
+        ratios = [r.ratio for r in results if r.threads == threads]
+        rows.append(f"geometric mean ratio opt-fuse / onnxruntime: {float(np.exp(np.mean(np.log(ratios)))):.2f} ({threads} thread{'s' if threads > 1 else ''})")
+    by_model: dict[str, dict[int, float]] = {}
+    for r in results:
+        by_model.setdefault(r.model, {})[r.threads] = r.opt_fuse_ms
+    for model, times in by_model.items():
+        if 1 in times and len(times) > 1:
+            rest = ", ".join(f"{times[1] / ms:.2f}x on {t}" for t, ms in sorted(times.items()) if t != 1)
+            rows.append(f"opt-fuse speedup over 1 thread, {model}: {rest}")
     return "\n".join(rows)
 
 
@@ -102,9 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("models", nargs="*", type=Path, default=EXAMPLES)
     parser.add_argument("--repeats", type=int, default=100)
+    parser.add_argument("--threads", default="1", help="comma list of thread counts, each for both opt-fuse and onnxruntime (default 1)")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
     args = parser.parse_args(argv)
-    results = [measure(path, args.repeats)[0] for path in args.models]
+    thread_counts = [int(t) for t in args.threads.split(",") if t.strip()]
+    results = [measure(path, args.repeats, threads)[0] for path in args.models for threads in thread_counts]
     print(table(results))
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], indent=2))

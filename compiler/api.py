@@ -183,6 +183,8 @@ class CompiledModule:
     files: dict[str, Path]
     """ll, weights, so."""
     target: str
+    num_threads: int = 1
+    """Threads the model's parallel loops run on (the thread pool compiled into the library)."""
     _native: NativeModel | None = field(default=None, repr=False)
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -193,23 +195,26 @@ class CompiledModule:
         if not is_host_runnable(resolve_target(self.target)):
             raise OptFuseError(f"code compiled for {self.target} does not run on this machine")
         if self._native is None:
-            self._native = NativeModel(self.files["so"], self.signature)
+            self._native = NativeModel(self.files["so"], self.signature, self.num_threads)
         return self._native.run(list(inputs))
 
 
-def compile(module: ModuleOp, out_dir: str | Path | None = None, *, target: str = "native") -> CompiledModule:
+def compile(module: ModuleOp, out_dir: str | Path | None = None, *, target: str = "native", num_threads: int = 1) -> CompiledModule:
     """Compile an nn-level module (any stage before lower-to-loops) into a shared library.
 
     The module is not changed: a copy is lowered with `lower-to-loops,
     approximate-math, emit-llvm` and compiled by clang. Without `out_dir` the
     files go to a temporary directory removed with the returned object. The
     module must have one public function with static shapes; its arguments
-    are the inputs and its results the outputs."""
+    are the inputs and its results the outputs. `num_threads` (>= 1) is how many threads
+    `run` gives the model's parallel loops."""
     from compiler.driver import Signature, TensorSpec
+    from compiler.runtime import check_num_threads
     from compiler.targets import resolve_target
     from compiler.toolchain import compile_llvm_ir
     from dialects.nn import NNOp
 
+    threads = check_num_threads(num_threads)
     resolved = resolve_target(target)
     if not any(isinstance(op, NNOp) for op in module.walk()):
         raise OptFuseError("compile: the module has no nn ops; compile takes a module before lower-to-loops")
@@ -236,7 +241,7 @@ def compile(module: ModuleOp, out_dir: str | Path | None = None, *, target: str 
     files["ll"].write_text(translation.ir.data)
     files["weights"].write_bytes(translation.weights.data)
     compile_llvm_ir(files["ll"], files["so"], resolved, "shared")
-    compiled = CompiledModule(signature, files, resolved.name)
+    compiled = CompiledModule(signature, files, resolved.name, threads)
     if workdir is not None:
         weakref.finalize(compiled, workdir.cleanup)
     return compiled

@@ -28,7 +28,7 @@ from compiler import compile_cache
 from compiler.driver import Artifacts, compile_model
 from compiler.errors import RuntimeInputError
 from compiler.onnx_importer import load_model
-from compiler.runtime import NativeModel
+from compiler.runtime import NativeModel, check_num_threads
 from compiler.targets import is_host_runnable, resolve_target
 from compiler.test_executable import ExecutableModel
 from compiler.toolchain import find_emulator
@@ -38,13 +38,14 @@ from dialects.dims import Dim
 class OptFuseRep(BackendRep):
     """A compiled model, ready to run."""
 
-    def __init__(self, artifacts: Artifacts, workdir: tempfile.TemporaryDirectory[str]):
+    def __init__(self, artifacts: Artifacts, workdir: tempfile.TemporaryDirectory[str], num_threads: int = 1):
         self.artifacts = artifacts
         self._workdir = workdir
         if "so" in artifacts.files:
-            self._native: NativeModel | ExecutableModel = NativeModel(artifacts.files["so"], artifacts.signature)
+            self._native: NativeModel | ExecutableModel = NativeModel(artifacts.files["so"], artifacts.signature, num_threads)
         else:  # a foreign target: its test executable, run under qemu-user
-            self._native = ExecutableModel(artifacts.files["exe"], artifacts.signature, resolve_target(artifacts.target))
+            target = resolve_target(artifacts.target)
+            self._native = ExecutableModel(artifacts.files["exe"], artifacts.signature, target, num_threads)
         weakref.finalize(self, workdir.cleanup)
 
     def run(self, inputs: Any, **kwargs: Any) -> list[np.ndarray]:  # type: ignore[override]
@@ -57,12 +58,13 @@ class OptFuseRep(BackendRep):
         return self._native.run(list(inputs))
 
 
-def _check_options(device: str, num_threads: int | None, target: str) -> None:
+def _check_options(device: str, num_threads: int | None, target: str) -> int:
+    """Refuse bad options before compiling; returns the thread count (None is 1)."""
     if not OptFuseBackend.supports_device(device):
         raise ValueError(f"device '{device}' is not supported (opt-fuse compiles for the CPU)")
-    if num_threads not in (None, 1):
-        raise NotImplementedError(f"num_threads={num_threads}: the generated code is single-threaded so far; use 1 or None")
+    threads = check_num_threads(num_threads)
     find_emulator(resolve_target(target))  # before compiling: a foreign target runs only under qemu-user
+    return threads
 
 
 def _run_kinds(target: str) -> tuple[str, ...]:
@@ -87,12 +89,16 @@ class OptFuseBackend(Backend):
     ) -> OptFuseRep:
         """Compile `model`; `dim_bounds` bounds its symbolic dims, `input_shapes` replaces declared input shapes.
 
+        `num_threads` (an int >= 1; None means 1) is how many threads the model's parallel loops
+        run on, the calling thread included (the thread pool compiled into the model; it does not
+        change the code, so the cache serves every count). Anything else is an OptFuseError.
+
         `cache` (default: on unless OPT_FUSE_CACHE=0) reuses a library compiled earlier for the same
         model, options, opt-fuse sources and clang; False always compiles afresh.
         """
         if kwargs:
             raise TypeError(f"unknown option(s) for prepare: {', '.join(sorted(kwargs))}")
-        _check_options(device, num_threads, target)
+        threads = _check_options(device, num_threads, target)
         workdir = tempfile.TemporaryDirectory(prefix="opt-fuse-")
         try:
             compile = compile_cache.cached_compile if compile_cache.cache_enabled(cache) else compile_model
@@ -103,7 +109,7 @@ class OptFuseBackend(Backend):
         except BaseException:
             workdir.cleanup()
             raise
-        return OptFuseRep(artifacts, workdir)
+        return OptFuseRep(artifacts, workdir, threads)
 
     @classmethod
     def run_model(cls, model: onnx.ModelProto, inputs: Any, device: str = "CPU", **kwargs: Any) -> list[np.ndarray]:  # type: ignore[override]

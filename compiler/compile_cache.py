@@ -7,7 +7,7 @@ figures needed to rebuild the rep without importing the model.
 
 Key: the sha256 of the serialized model, every option that changes the compiled code (fuse,
 the resolved target with its CPU flags, the artifact kinds, dim_bounds, input_shapes), the
-opt-fuse version (a hash of the source files of compiler/, dialects/ and passes/, so any code
+opt-fuse version (a hash of the source files of compiler/, dialects/ and passes/, .py and .c, so any code
 change invalidates every entry) and the toolchain's identity (the clang command and its
 `--version` output, plus the executable linker for a test executable). `device` and
 `num_threads` are checked by `prepare` but do not change the code, so they are not in it.
@@ -91,11 +91,11 @@ def cache_enabled(cache: bool | None = None) -> bool:
 
 @functools.cache
 def source_hash() -> str:
-    """A hash of every .py file of the compiler's packages: the version that matters for the cache.
-    Computed once per process; a version number would miss uncommitted edits, which change the code too."""
+    """A hash of every .py and .c file (the thread pool) of the compiler's packages: the version that matters
+    for the cache. Computed once per process; a version number would miss uncommitted edits, which change the code too."""
     digest = hashlib.sha256()
     for package in SOURCE_PACKAGES:
-        for path in sorted((_ROOT / package).rglob("*.py")):
+        for path in sorted([*(_ROOT / package).rglob("*.py"), *(_ROOT / package).rglob("*.c")]):
             digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -21,7 +21,7 @@ from xdsl.passes import ModulePass
 
 from compiler.context import make_context
 from compiler.errors import OptFuseError
-from compiler.llvm_ir import ERROR_SUFFIX, FAILED_CHECK_STATUS
+from compiler.llvm_ir import ERROR_SUFFIX, FAILED_CHECK_STATUS, GET_THREADS_SUFFIX, SET_THREADS_SUFFIX
 from compiler.onnx_importer import c_identifier, import_model, load_model
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
 from compiler.targets import resolve_target
@@ -71,6 +71,15 @@ class Signature:
         """The exported `const char *` global `<name>_error`: the message of the run-time check
         that failed the last run (the entry returned 2), else null."""
         return self.entry.removesuffix("_run") + ERROR_SUFFIX
+
+    @property
+    def threads_setter(self) -> str:
+        """The exported `void <name>_set_num_threads(int)`: threads the parallel loops run on (default 1)."""
+        return self.entry.removesuffix("_run") + SET_THREADS_SUFFIX
+
+    @property
+    def threads_getter(self) -> str:
+        return self.entry.removesuffix("_run") + GET_THREADS_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -266,6 +275,13 @@ def c_header(signature: Signature, target: str) -> str:
         "",
         f"/* The message of the run-time check that failed the last run (status {FAILED_CHECK_STATUS}), else NULL. */",
         f"extern const char *{signature.error_symbol};",
+        "",
+        "/* Threads the model's parallel loops run on, the calling thread included: default 1 (clamped",
+        "   to 1..256). The model ships its own small pthread pool: its workers start on the first run",
+        "   that needs them and are reused; a loop with little work, or one entered while another of this",
+        "   model's parallel loops runs, stays on the calling thread. Link with -lpthread before glibc 2.34. */",
+        f"void {signature.threads_setter}(int num_threads);",
+        f"int {signature.threads_getter}(void);",
         "",
         "#ifdef __cplusplus",
         "}",

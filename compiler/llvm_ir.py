@@ -38,11 +38,28 @@ The module exports one global, `@<entry>_error` (a `ptr`, null unless the last
 run failed a check), in every module, so a C caller can always name it. Each
 `loop.check %ok, "message"` becomes a branch on `%ok`, marked unlikely to fail,
 to a block that stores the address of a private C string holding the message
-into that global, and goes on: the code around a check is safe by itself (a
+into that global (an atomic, monotonic store: threads of the pool may fail
+checks at once; any one message is the run's), and goes on: the code around a check is safe by itself (a
 gathered index is clamped), so the run finishes. The entry point clears the
 global first, and returns 2 if it is set at the end (1 stays: a symbol past its
 bound; 0: success). A check in a kernel's inner loop is a branch there, which
 keeps clang from vectorising that loop.
+
+Threads
+-------
+Every module declares `@<entry>_parallel_for`, the thread pool that
+compiler/toolchain.py compiles into the library or object from
+compiler/thread_pool.c (exporting `<entry>_set_num_threads`). The outermost
+`loop.parallel` of a function (not one inside another loop.parallel, nor one
+whose body allocates or calls) is outlined: its body becomes
+`@<fn>.par.<iv>(i64 %begin, i64 %end, <values it uses>)` over the iterations
+[begin, end), with the caller's parameter attributes on the buffers it takes,
+and `@<fn>.par.<iv>.task(i64, i64, ptr %context)` unpacks those values from a
+context struct for the pool. The function stores them into the context (an
+`alloca` in its entry block) and calls `@<entry>_parallel_for(task, context,
+lower, upper, step, work)`, `work` being an estimate of the ops one iteration
+runs, so that the pool keeps small loops on the calling thread. Nested
+loop.parallel ops stay sequential loops inside the outlined body.
 
 Weights
 -------
@@ -278,20 +295,23 @@ def _is_identity_layout(type_: MemRefType) -> bool:
 def buffer_type(type_: Attribute, where: Operation | str) -> BufferType:
     """The flat view of a memref type, or an error: dynamic shapes other than the flat `memref<?xT>`
     and strided layouts are not supported (they need runtime sizes and stride arguments)."""
-    context = where if isinstance(where, str) else f"'{where.name}' ({describe_op(where)})"
+
+    def context() -> str:  # only for an error: printing the op is slow on big kernels
+        return where if isinstance(where, str) else f"'{where.name}' ({describe_op(where)})"
+
     if not isinstance(type_, MemRefType):
-        raise OptFuseError(f"emit-llvm: expected a memref, got {type_}, in {context}")
+        raise OptFuseError(f"emit-llvm: expected a memref, got {type_}, in {context()}")
     dynamic = not type_.has_static_shape()
     if dynamic and len(type_.get_shape()) != 1:
-        raise OptFuseError(f"emit-llvm: {type_} has a dynamic shape of rank > 1, which is not supported (use a flat memref<?xT>), in {context}")
+        raise OptFuseError(f"emit-llvm: {type_} has a dynamic shape of rank > 1, which is not supported (use a flat memref<?xT>), in {context()}")
     if not _is_identity_layout(type_):
-        raise OptFuseError(f"emit-llvm: {type_} does not have the identity (row-major) layout, in {context}")
+        raise OptFuseError(f"emit-llvm: {type_} does not have the identity (row-major) layout, in {context()}")
     if not isinstance(type_.memory_space, NoneAttr):
-        raise OptFuseError(f"emit-llvm: memory space {type_.memory_space} is not supported, in {context}")
+        raise OptFuseError(f"emit-llvm: memory space {type_.memory_space} is not supported, in {context()}")
     buffer = BufferType(scalar_type(type_.element_type, where), (0,) if dynamic else type_.get_shape(), dynamic)
     if buffer.nbytes > MAX_TENSOR_BYTES:  # its offsets could wrap the i64 arithmetic; it could not be allocated anyway
         raise OptFuseError(
-            f"emit-llvm: {type_} takes {describe_bytes(buffer.nbytes)}, past the {SIZE_LIMIT}, in {context}"
+            f"emit-llvm: {type_} takes {describe_bytes(buffer.nbytes)}, past the {SIZE_LIMIT}, in {context()}"
         )
     return buffer
 
@@ -339,14 +359,19 @@ class Namer:
 
     def __init__(self, reserved: Iterable[str] = ()):
         self.used: set[str] = set(reserved)
+        self._next: dict[str, int] = {}
+        """The suffix to try first for a base name (a big kernel asks for `%acc` thousands of times)."""
 
     def fresh(self, hint: str | None, fallback: str = "v") -> str:
         base = sanitize(hint, fallback)
-        name, n = base, 0
+        name, n = base, self._next.get(base, 0)
+        if n:
+            name = f"{base}.{n}"
         while name in self.used:
             n += 1
             name = f"{base}.{n}"
         self.used.add(name)
+        self._next[base] = n + 1
         return name
 
     def fresh_group(self, base: str, suffixes: Sequence[str]) -> str:
@@ -398,6 +423,15 @@ ERROR_SUFFIX = "_error"
 
 FAILED_CHECK_STATUS = 2
 """What `<entry>_run` returns when a `loop.check` failed during the run."""
+
+PARALLEL_FOR_SUFFIX = "_parallel_for"
+"""`<entry>` + this: the thread pool's entry (compiler/thread_pool.c), declared in every module."""
+SET_THREADS_SUFFIX = "_set_num_threads"
+"""`<entry>` + this: the exported `void (int)` setting the threads parallel loops run on (default 1)."""
+GET_THREADS_SUFFIX = "_get_num_threads"
+
+UNKNOWN_TRIP_COUNT = 16
+"""What the work estimate of a parallel loop assumes for a nested loop whose bounds are not constants."""
 
 CHECK_BRANCH_WEIGHTS = "!{!\"branch_weights\", i32 2000, i32 1}"
 """The metadata that tells clang a check almost never fails (what `__builtin_expect` gives)."""
@@ -499,6 +533,10 @@ class ModuleTranslator:
         self.messages: dict[str, str] = {}
         """Message of a loop.check -> the symbol of its private C string."""
         self.has_checks = False
+        self.type_lines: list[str] = []
+        """Named struct types: the context of each outlined parallel loop."""
+        self.outlined: list[list[str]] = []
+        """Functions outlined from parallel loops while emitting the current function."""
 
     # -- public
 
@@ -509,7 +547,14 @@ class ModuleTranslator:
         self.run_symbol = f"{entry_name}_run"
         self.weights_symbol = f"{entry_name}_weights"
         self.error_symbol = f"{entry_name}{ERROR_SUFFIX}"
-        self.symbols = Namer([self.run_symbol, self.weights_symbol, self.error_symbol, *LIBM_RESERVED])
+        self.pool_prefix = entry_name
+        self.parallel_for_symbol = f"{entry_name}{PARALLEL_FOR_SUFFIX}"
+        pool_symbols = [f"{entry_name}{suffix}" for suffix in (PARALLEL_FOR_SUFFIX, SET_THREADS_SUFFIX, GET_THREADS_SUFFIX)]
+        self.symbols = Namer([self.run_symbol, self.weights_symbol, self.error_symbol, *pool_symbols, *LIBM_RESERVED])
+        self.declare(
+            self.parallel_for_symbol,
+            f"declare void {global_ref(self.parallel_for_symbol)}(ptr, ptr nocapture, i64, i64, i64, i64) #0",
+        )
         self.has_checks = any(isinstance(nested, loop.CheckOp) for op in func_ops for nested in op.walk())
         self.global_lines.append(f"{global_ref(self.error_symbol)} = global ptr null, align 8")
         for op in func_ops:
@@ -521,8 +566,11 @@ class ModuleTranslator:
         for op in global_ops:
             self._add_global(op)
         self._analyze_parameters()
-        bodies = [FunctionEmitter(self, info).emit() for info in self.functions.values() if not info.is_entry]
-        bodies.append(FunctionEmitter(self, self.entry).emit())
+        bodies = []
+        for info in [*(i for i in self.functions.values() if not i.is_entry), self.entry]:
+            bodies.append(FunctionEmitter(self, info).emit())
+            bodies += self.outlined  # a kernel's parallel loops follow it
+            self.outlined = []
         return LLVMModule(
             self._assemble(bodies), bytes(self.blob.data), self.run_symbol, self._entry_params(), self.error_symbol
         )
@@ -742,6 +790,8 @@ class ModuleTranslator:
         ]
         if asm := self._module_asm():
             lines += [*asm, ""]
+        if self.type_lines:
+            lines += [*self.type_lines, ""]
         if self.global_lines:
             lines += [*self.global_lines, ""]
         for body in bodies:
@@ -797,6 +847,10 @@ class FunctionEmitter:
         """Buffer values that are constant globals: storing into them is an error."""
         self.lines: list[str] = []
         self.block = "entry"
+        self.allocas: list[str] = []
+        """`alloca` instructions, placed at the top of the entry block (once per call, not per iteration)."""
+        self.parallel_depth = 0
+        """Enclosing loop.parallel ops: only an outermost one runs on the thread pool."""
 
     # -- helpers
 
@@ -850,11 +904,11 @@ class FunctionEmitter:
             ret = value_type(results[0], f"@{op.sym_name.data}") if results else "void"
             head = f"define internal {ret} {global_ref(self.info.symbol)}"
         if self.info.is_entry and self.module.has_checks:
-            self.inst(f"store ptr null, ptr {global_ref(self.module.error_symbol)}, align 8")
+            self.inst(f"store atomic ptr null, ptr {global_ref(self.module.error_symbol)} monotonic, align 8")
         if self.info.is_entry:
             self.check_symbol_bounds()
         self.emit_ops(op.body.block)
-        return [f"{head}({', '.join(params)}) #0 {{", "entry:", *self.lines, "}"]
+        return [f"{head}({', '.join(params)}) #0 {{", "entry:", *self.allocas, *self.lines, "}"]
 
     def check_symbol_bounds(self) -> None:
         """The entry returns 1 when a symbolic dim's value is negative or past its bound: the
@@ -1153,11 +1207,21 @@ class FunctionEmitter:
     # -- control flow
 
     def for_loop(self, op: loop.ForOp | loop.ParallelOp, kind: str) -> None:
-        """A counted loop: header (phis, bound check), body, latch (increment), exit.
+        """A counted loop; an outermost loop.parallel runs on the thread pool (`parallel_loop`).
 
-        loop.parallel is emitted as a sequential loop for now; its independence
-        promise is for the threading pass. The loop's results are the header's phis.
+        A loop.parallel inside another one, or one whose body allocates or calls (a static
+        buffer or a callee's would be shared by the threads), stays a sequential loop.
         """
+        if isinstance(op, loop.ParallelOp) and self.parallel_depth == 0 and _can_outline(op):
+            self.parallel_loop(op)
+            return
+        self.parallel_depth += isinstance(op, loop.ParallelOp)
+        self.counted_loop(op, kind, self.operand(op.lower_bound), self.operand(op.upper_bound))
+        self.parallel_depth -= isinstance(op, loop.ParallelOp)
+
+    def counted_loop(self, op: loop.ForOp | loop.ParallelOp, kind: str, lower: str, upper: str) -> None:
+        """A counted loop from `lower` to `upper` (operand text): header (phis, bound check), body,
+        latch (increment), exit. The loop's results are the header's phis."""
         step = op.step
         if step in self.int_constants and self.int_constants[step] <= 0:
             raise OptFuseError(f"emit-llvm: '{op.name}' has a step of {self.int_constants[step]}: {describe_op(op)}")
@@ -1173,7 +1237,7 @@ class FunctionEmitter:
         self.label(header)
         iv_name = self.define(iv, iv_hint)
         next_name = self.temp(f"{iv_name[1:]}.next")
-        self.inst(f"{iv_name} = phi i64 [ {self.operand(op.lower_bound)}, %{preheader} ], [ {next_name}, %{latch} ]")
+        self.inst(f"{iv_name} = phi i64 [ {lower}, %{preheader} ], [ {next_name}, %{latch} ]")
         carried = list(op.carried_args)
         phi_slots = []
         for arg, result in zip(carried, op.results):
@@ -1182,7 +1246,7 @@ class FunctionEmitter:
             phi_slots.append(len(self.lines))
             self.lines.append("")  # filled in once the yielded values have names
         cond = self.temp(f"{iv_name[1:]}.cond")
-        self.inst(f"{cond} = icmp slt i64 {iv_name}, {self.operand(op.upper_bound)}")
+        self.inst(f"{cond} = icmp slt i64 {iv_name}, {upper}")
         self.inst(f"br i1 {cond}, label %{body}, label %{end}")
 
         self.label(body)
@@ -1203,6 +1267,115 @@ class FunctionEmitter:
 
         self.label(end)
 
+    def parallel_loop(self, op: loop.ParallelOp) -> None:
+        """An outermost loop.parallel, run on the thread pool (compiler/thread_pool.c).
+
+        Its body moves to two functions that follow this one:
+
+        - `@<fn>.par.<iv>(i64 %begin, i64 %end, <captured values>)` runs the iterations
+          [begin, end) of the original body. It takes every value the body uses from outside
+          (a local SSA value) as a parameter, with the kernel's own attributes for its buffer
+          parameters (`noalias`, `readonly`, `dereferenceable`), so clang optimizes it as it
+          would the kernel;
+        - `@<fn>.par.<iv>.task(i64 %begin, i64 %end, ptr %context)`, the uniform signature the
+          pool calls, loads those values from the context struct `%<fn>.par.<iv>.context` and
+          calls the first (which clang inlines into it).
+
+        Here, the values are stored into the context (an `alloca` at the top of the entry
+        block) and `@<entry>_parallel_for(task, context, lower, upper, step, work)` runs the
+        loop: it splits the iterations into contiguous chunks (a few per thread) that the pool's
+        threads and the caller claim, or calls the task once over the whole range with 1 thread,
+        1 iteration or little work. `work` is a static estimate of the scalar ops one iteration
+        executes (`_estimate_work`).
+        """
+        step = op.step
+        if step in self.int_constants and self.int_constants[step] <= 0:
+            raise OptFuseError(f"emit-llvm: '{op.name}' has a step of {self.int_constants[step]}: {describe_op(op)}")
+        iv_hint = sanitize(op.induction_var.name_hint, "i")
+        stem = self.module.symbols.fresh(f"{self.info.symbol}.par.{iv_hint}")
+        task = self.module.symbols.fresh(f"{stem}.task")
+        captured: list[SSAValue] = []
+        aliases: dict[SSAValue, str] = {}
+        for value in _free_values(op):
+            text = self.operand(value)
+            if text.startswith("%"):
+                captured.append(value)
+            else:  # a literal or a global: the same text in the outlined function
+                aliases[value] = text
+        own = self.info.op.body.block
+        captured.sort(key=lambda v: v.index if isinstance(v, BlockArgument) and v.block is own else len(own.args))  # stable
+        # Buffers that are the function's own parameters keep their attributes; a pointer derived
+        # inside the function might alias one of them, so then no buffer claims `noalias`.
+        direct = all(not isinstance(v.type, MemRefType) or (isinstance(v, BlockArgument) and v.block is own) for v in captured)
+        params = []
+        for value in captured:
+            if isinstance(value.type, MemRefType) and direct:
+                params.append(self.param_type(value.index, value.type))  # type: ignore[union-attr]
+            elif isinstance(value.type, MemRefType):
+                params.append("ptr nocapture")  # a derived pointer: no claim that it does not alias the others
+            else:
+                params.append(self.type_of(value, op))
+        types = [self.type_of(v, op) for v in captured]
+
+        body = FunctionEmitter(self.module, self.info)
+        body.parallel_depth = 1
+        body.names.used.update({"begin", "end"})
+        body.int_constants = {v: n for v, n in self.int_constants.items() if v in aliases}
+        body.constant_buffers = dict(self.constant_buffers)
+        for value, text in aliases.items():
+            body.alias(value, text)
+        body_params = ["i64 %begin", "i64 %end"]
+        for value, param in zip(captured, params):
+            body_params.append(f"{param} {body.define(value, self.operand(value)[1:])}")
+        body.counted_loop(op, "par", "%begin", "%end")
+        body.inst("ret void")
+        outlined = [
+            f"; iterations [begin, end) of the loop.parallel over %{iv_hint} in {global_ref(self.info.symbol)}",
+            f"define internal void {global_ref(stem)}({', '.join(body_params)}) #0 {{", "entry:",
+            *body.allocas, *body.lines, "}",
+        ]
+
+        context_type = f"%{sanitize(stem, 'par')}.context" if captured else ""
+        if captured:
+            self.module.type_lines.append(f"{context_type} = type {{ {', '.join(types)} }}")
+        unpack = FunctionEmitter(self.module, self.info)
+        unpack.names.used.update({"begin", "end", "context"})
+        args = ["i64 %begin", "i64 %end"]
+        for index, (value, type_) in enumerate(zip(captured, types)):
+            hint = self.operand(value)[1:]
+            field_ptr = "%context"
+            if index:
+                field_ptr = unpack.temp(f"{hint}.field")
+                unpack.inst(f"{field_ptr} = getelementptr inbounds {context_type}, ptr %context, i32 0, i32 {index}")
+            loaded = unpack.temp(hint)
+            unpack.inst(f"{loaded} = load {type_}, ptr {field_ptr}, align 8")
+            args.append(f"{type_} {loaded}")
+        unpack.inst(f"call void {global_ref(stem)}({', '.join(args)})")
+        unpack.inst("ret void")
+        outlined += [
+            "",
+            f"; the pool's entry to {global_ref(stem)}: its values from the context",
+            f"define internal void {global_ref(task)}(i64 %begin, i64 %end, ptr {'' if captured else 'readnone '}%context) #0 {{",
+            "entry:", *unpack.lines, "}",
+        ]
+        self.module.outlined.append(outlined)
+
+        context = "null"
+        if captured:
+            context = self.temp(f"{stem.removeprefix(self.info.symbol + '.')}.context")  # %par.i.context
+            self.allocas.append(f"  {context} = alloca {context_type}, align 8")
+            for index, (value, type_) in enumerate(zip(captured, types)):
+                field_ptr = context
+                if index:
+                    field_ptr = self.temp(f"{context[1:]}.{self.operand(value)[1:]}")
+                    self.inst(f"{field_ptr} = getelementptr inbounds {context_type}, ptr {context}, i32 0, i32 {index}")
+                self.inst(f"store {type_} {self.operand(value)}, ptr {field_ptr}, align 8")
+        work = _estimate_work(op.body.block)
+        self.inst(
+            f"call void {global_ref(self.module.parallel_for_symbol)}(ptr {global_ref(task)}, ptr {context}, "
+            f"i64 {self.operand(op.lower_bound)}, i64 {self.operand(op.upper_bound)}, i64 {self.operand(step)}, i64 {work})"
+        )
+
     def check(self, op: loop.CheckOp) -> None:
         """If the condition is false, record the message in `@<entry>_error`; either way go on."""
         condition = self.operand(op.condition)
@@ -1210,7 +1383,7 @@ class FunctionEmitter:
         stem = self.names.fresh_group("check", (".fail", ".ok"))
         self.inst(f"br i1 {condition}, label %{stem}.ok, label %{stem}.fail, !prof !0")
         self.label(f"{stem}.fail")
-        self.inst(f"store ptr {message}, ptr {global_ref(self.module.error_symbol)}, align 8")
+        self.inst(f"store atomic ptr {message}, ptr {global_ref(self.module.error_symbol)} monotonic, align 8")
         self.inst(f"br label %{stem}.ok")
         self.label(f"{stem}.ok")
 
@@ -1246,7 +1419,7 @@ class FunctionEmitter:
             error = self.temp("error")
             failed = self.temp("failed")
             status = self.temp("status")
-            self.inst(f"{error} = load ptr, ptr {global_ref(self.module.error_symbol)}, align 8")
+            self.inst(f"{error} = load atomic ptr, ptr {global_ref(self.module.error_symbol)} monotonic, align 8")
             self.inst(f"{failed} = icmp ne ptr {error}, null")
             self.inst(f"{status} = select i1 {failed}, i32 {FAILED_CHECK_STATUS}, i32 0")
             self.inst(f"ret i32 {status}")
@@ -1256,6 +1429,49 @@ class FunctionEmitter:
             self.inst("ret void")
         else:
             self.inst(f"ret {self.typed(op.arguments[0], op)}")
+
+
+def _can_outline(op: loop.ParallelOp) -> bool:
+    """A loop.parallel whose body neither allocates nor calls: its iterations share nothing static."""
+    return not any(isinstance(nested, (loop.AllocOp, func.CallOp)) for nested in op.body.walk())
+
+
+def _free_values(op: Operation) -> list[SSAValue]:
+    """Values that ops inside `op`'s regions use and that are defined outside `op`, in order of first use."""
+    inside = set(op.walk())
+    free: dict[SSAValue, None] = {}
+    for nested in op.walk():
+        if nested is op:
+            continue
+        for operand in nested.operands:
+            owner = operand.owner.parent_op() if isinstance(operand, BlockArgument) else operand.owner
+            if owner not in inside:
+                free.setdefault(operand, None)
+    free.setdefault(op.step, None)  # type: ignore[attr-defined]  # the outlined loop's latch steps by it
+    return list(free)
+
+
+def _constant_int(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _estimate_work(block: Block) -> int:
+    """Scalar ops one run of `block` executes: one per op, nested loops times their trip count
+    (`UNKNOWN_TRIP_COUNT` when their bounds are not constants). The pool runs a loop on one
+    thread when trip count times this is small (thread_pool.c: OPTFUSE_MIN_PARALLEL_WORK)."""
+    total = 0
+    for op in block.ops:
+        total += 1
+        if isinstance(op, (loop.ForOp, loop.ParallelOp)):
+            lower, upper, step = (_constant_int(v) for v in (op.lower_bound, op.upper_bound, op.step))
+            trips = UNKNOWN_TRIP_COUNT
+            if lower is not None and upper is not None and step is not None and step > 0:
+                trips = max(0, -(-(upper - lower) // step))
+            total += trips * _estimate_work(op.body.block)
+    return min(total, 1 << 40)
 
 
 BINARY_OPS: dict[type[Operation], str] = {

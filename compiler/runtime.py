@@ -13,6 +13,12 @@ reuses the symbol values they gave (a model run at a few sizes pays them a few t
 arrays. The generated code keeps its intermediate buffers in static memory,
 so calls are serialized with a lock (safe from several Python threads).
 
+Threads: `num_threads` (default 1) is how many threads the model's parallel
+loops run on, the calling thread included. The library carries its own thread
+pool (compiler/thread_pool.c); the runtime sets its thread count
+(`<entry>_set_num_threads`) under the lock before each call, so two models
+loaded from one library file cannot change each other's setting mid-run.
+
 The entry point's status: 0 success; 1 a symbol past its bound (refused here
 before the call, so only a C caller sees it); 2 a run-time check in the
 generated code failed (a Gather index out of range), with its message in the
@@ -34,6 +40,9 @@ from compiler.errors import OptFuseError, RuntimeInputError
 from compiler.llvm_ir import FAILED_CHECK_STATUS
 from dialects.dims import DimExpr, evaluate, format_dims
 
+MAX_THREADS = 256
+"""The most threads a model's pool runs a loop on (compiler/thread_pool.c: OPTFUSE_MAX_THREADS)."""
+
 MAX_REMEMBERED_SHAPES = 256
 """Sets of input shapes whose checks a model remembers (forgotten all at once when full)."""
 
@@ -41,11 +50,17 @@ MAX_REMEMBERED_SHAPES = 256
 class NativeModel:
     """A compiled model's shared library, callable with numpy arrays."""
 
-    def __init__(self, library: Path, signature: Signature):
+    def __init__(self, library: Path, signature: Signature, num_threads: int = 1):
         self.signature = signature
+        self.num_threads = check_num_threads(num_threads)
         self._library = ctypes.CDLL(str(library))
         self._entry = getattr(self._library, signature.entry)
         self._entry.restype = ctypes.c_int
+        try:
+            self._set_threads = getattr(self._library, signature.threads_setter)
+            self._set_threads.argtypes, self._set_threads.restype = [ctypes.c_int], None
+        except AttributeError:  # a library built before the thread pool: single-threaded
+            self._set_threads = None
         symbols = [ctypes.c_int64] * len(signature.symbols)
         self._entry.argtypes = [*symbols, *[ctypes.c_void_p] * (len(signature.inputs) + len(signature.outputs))]
         self._lock = threading.Lock()
@@ -77,6 +92,8 @@ class NativeModel:
             outputs = [np.empty(shape, dtype) for shape, dtype in zip(shapes, self._output_dtypes)]
         pointers = [a.ctypes.data for a in (*arrays, *outputs)]
         with self._lock:
+            if self._set_threads is not None:
+                self._set_threads(self.num_threads)
             status = self._entry(*(values[s] for s in self.signature.symbols), *pointers)
             if status == FAILED_CHECK_STATUS:
                 message = self._failed_check_message()
@@ -112,6 +129,18 @@ class NativeModel:
             names = ", ".join(s.name for s in expected)
             raise RuntimeInputError(f"expected {len(expected)} input(s) ({names}), got {len(inputs)}")
         return [_checked(array, spec) for array, spec in zip(inputs, expected)]
+
+
+def check_num_threads(num_threads: object) -> int:
+    """`num_threads` as a thread count (None is 1), or one clear error."""
+    if num_threads is None:
+        return 1
+    if isinstance(num_threads, bool) or not isinstance(num_threads, int | np.integer) or not 1 <= num_threads <= MAX_THREADS:
+        raise OptFuseError(
+            f"num_threads must be an integer from 1 to {MAX_THREADS} (the threads a model's parallel loops run on), "
+            f"got {num_threads!r}"
+        )
+    return int(num_threads)
 
 
 def _already_matching(inputs: Sequence[object], layout: list[tuple[tuple[int, ...], np.dtype]] | None) -> bool:

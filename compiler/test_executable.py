@@ -14,7 +14,9 @@ order of `Signature.symbols`; its buffers are sized at the bounds and each file
 holds the tensor at the actual sizes. Every file holds one tensor as raw
 little-endian row-major values of its dtype (float32), no header:
 `array.tofile(path)` writes one, `np.fromfile` reads one. An input file of the
-wrong size is refused with a message naming the input. Exit status: 0 success,
+wrong size is refused with a message naming the input. The environment variable
+`OPT_FUSE_NUM_THREADS` (a positive integer; default 1) sets the threads the
+model's parallel loops run on (`<entry>_set_num_threads`). Exit status: 0 success,
 1 a file problem, 2 wrong usage (or a symbol's value out of its range), 3 the
 model returned an error status, 4 a run-time check of the model failed (an
 index out of range; its message alone is on stderr, and `ExecutableModel`
@@ -27,6 +29,7 @@ symbols' values.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -154,6 +157,16 @@ def main_source(signature: Signature, header: str) -> str:
         "}",
         "",
         "int main(int argc, char **argv) {",
+        '  const char *threads = getenv("OPT_FUSE_NUM_THREADS");',
+        "  if (threads && *threads) {",
+        "    char *end_threads;",
+        "    long count = strtol(threads, &end_threads, 10);",
+        "    if (*end_threads != 0 || count < 1 || count > 1024) {",
+        '      fprintf(stderr, "OPT_FUSE_NUM_THREADS must be a positive integer, got %s\\n", threads);',
+        f"      return {EXIT_USAGE};",
+        "    }",
+        f"    {signature.threads_setter}((int)count);",
+        "  }",
         f"  if (argc != {1 + len(symbols) + len(params)}) {{",
         f'    fprintf(stderr, "usage: %s {usage}\\n", argv[0]);',
         f"    return {EXIT_USAGE};",
@@ -208,10 +221,12 @@ class ExecutableModel:
     """A test executable, callable like `runtime.NativeModel`: numpy in, numpy out, through
     files, under qemu-user when the target is not the host's architecture."""
 
-    def __init__(self, executable: Path, signature: Signature, target: Target):
+    def __init__(self, executable: Path, signature: Signature, target: Target, num_threads: int = 1):
         self.signature = signature
         self.executable = Path(executable)
         self.command = (*find_emulator(target), str(self.executable))
+        self.num_threads = num_threads
+        """Threads the model's parallel loops run on (passed as OPT_FUSE_NUM_THREADS)."""
 
     def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
         from compiler.runtime import (  # the in-process runtime's checks, so both refuse the same inputs
@@ -231,7 +246,10 @@ class ExecutableModel:
             out_paths = [Path(tmp, f"out{i}.bin") for i in range(len(self.signature.outputs))]
             for array, path in zip(arrays, in_paths):
                 array.astype(array.dtype.newbyteorder("<"), copy=False).tofile(path)
-            result = subprocess.run([*self.command, *symbols, *map(str, in_paths), *map(str, out_paths)], capture_output=True, text=True)
+            env = {**os.environ, "OPT_FUSE_NUM_THREADS": str(self.num_threads)}
+            result = subprocess.run(
+                [*self.command, *symbols, *map(str, in_paths), *map(str, out_paths)], capture_output=True, text=True, env=env, check=False
+            )
             if result.returncode == EXIT_CHECK:
                 raise RuntimeInputError(result.stderr.strip())
             if result.returncode != 0:

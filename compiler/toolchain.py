@@ -31,6 +31,13 @@ Executables (the test executable, the C embedding example) are linked by
 architecture statically, so that qemu-user runs them without an Arm sysroot
 (`find_executable_linker` says how), and `find_emulator` finds that qemu.
 
+Every module emit-llvm prints declares `<entry>_parallel_for`, the entry to the thread pool
+(`thread_pool.c` beside this file, see it for the design). `compile_llvm_ir` finds that
+declaration (`thread_pool_prefix`) and builds the pool with the same clang, the same target and
+flags, `-DOPTFUSE_PREFIX=<entry>`: linked into a shared library, and merged into an object file
+with a relocatable link (`-r`), so `<entry>.o` stays self-contained and links like before (a
+libc with pthreads: glibc >= 2.34 and musl have them in libc itself).
+
 `sanitize=True` (on `compile_llvm_ir` and `link_executable`) builds with
 AddressSanitizer and UndefinedBehaviorSanitizer, for the host only: see
 `SANITIZE_FLAGS` and `check_sanitizers` for what that checks and what it cannot.
@@ -54,6 +61,18 @@ from typing import Literal
 
 from compiler.errors import ToolchainError
 from compiler.targets import Target, host_arch, is_host_runnable
+
+THREAD_POOL_SOURCE = Path(__file__).with_name("thread_pool.c")
+"""The thread pool compiled into every model (see its header comment)."""
+
+_POOL_DECLARATION = re.compile(r"^declare void @([A-Za-z_][A-Za-z0-9_]*)_parallel_for\(", re.MULTILINE)
+
+
+def thread_pool_prefix(ir: str) -> str | None:
+    """The symbol prefix of the thread pool an LLVM IR module calls (`cnn` for `@cnn_parallel_for`), or None."""
+    match = _POOL_DECLARATION.search(ir)
+    return match[1] if match else None
+
 
 MIN_CLANG_MAJOR = 15
 MAX_CLANG_MAJOR = 22
@@ -179,10 +198,15 @@ def compile_llvm_ir(
     does not have, so the IR compiled is a copy with the attribute on every definition,
     written beside `output` as `<output stem>.sanitize.ll` (so the command shown on failure reproduces).
 
+    When the IR declares `@<entry>_parallel_for`, the thread pool (`THREAD_POOL_SOURCE`) is
+    compiled with the same flags and linked into the library, or merged into the object.
+
     Raises ToolchainError with clang's stderr and the command line to reproduce the failure.
     """
     if kind not in ("object", "shared"):
         raise ValueError(f"kind must be 'object' or 'shared', not {kind!r}")
+    pool = thread_pool_prefix(Path(ll_path).read_text())
+    pool_flags = [f"-DOPTFUSE_PREFIX={pool}"] if pool else []
     if sanitize:
         instrumented = Path(output).with_name(Path(output).stem + ".sanitize.ll")
         instrumented.write_text(with_sanitize_address(Path(ll_path).read_text()))
@@ -192,16 +216,35 @@ def compile_llvm_ir(
         # zig ships libc stubs for every target: linking (with libm) works for foreign arches too.
         cmd = [*clang.command, "-target", f"{target.name}-linux-gnu", "-Wno-override-module"]
         cmd += [_zig_cpu_flag(f) for f in target.clang_cpu_flags]
-        link = ["-shared", "-lm"]
+        link = ["-shared", "-lm", "-lpthread"]
+        relocatable = [*clang.command, "-target", f"{target.name}-linux-gnu", "-r"]
     else:
         cmd = [*clang.command, f"--target={target.triple}", *target.clang_cpu_flags]
         if is_host_runnable(target):
-            link = ["-shared", "-lm"]
-        else:  # no sysroot for the foreign arch: lld, no libc; libm symbols are bound at load time
+            link = ["-shared", "-lm", "-lpthread"]
+            relocatable = [*clang.command, f"--target={target.triple}", "-r"]
+        else:  # no sysroot for the foreign arch: lld, no libc; libm and pthread symbols are bound at load time
             link = [*_lld_flags(clang), "-nostdlib", "-shared"]
+            relocatable = [*clang.command, f"--target={target.triple}", *_lld_flags(clang), "-r"]
     cmd += ["-fPIC", *opt_flags, *extra_flags]
-    cmd += ["-c", str(ll_path), "-o", str(output)] if kind == "object" else [str(ll_path), "-o", str(output), *link]
-    _run_tool(cmd, output, "clang", f"clang failed compiling {ll_path}")
+    if kind == "shared":
+        sources = [str(ll_path), *([str(THREAD_POOL_SOURCE), *pool_flags] if pool else [])]
+        _run_tool([*cmd, *sources, "-o", str(output), *link], output, "clang", f"clang failed compiling {ll_path}")
+        return
+    if not pool:
+        _run_tool([*cmd, "-c", str(ll_path), "-o", str(output)], output, "clang", f"clang failed compiling {ll_path}")
+        return
+    # The model's code and its pool in two objects, merged into one: `output` needs nothing else.
+    output = Path(output)
+    kernels, pool_object = output.with_name(output.stem + ".kernels.o"), output.with_name(output.stem + ".pool.o")
+    _run_tool([*cmd, "-c", str(ll_path), "-o", str(kernels)], kernels, "clang", f"clang failed compiling {ll_path}")
+    _run_tool(
+        [*cmd, *pool_flags, "-c", str(THREAD_POOL_SOURCE), "-o", str(pool_object)], pool_object, "clang",
+        f"clang failed compiling the thread pool {THREAD_POOL_SOURCE}",
+    )
+    _run_tool([*relocatable, str(kernels), str(pool_object), "-o", str(output)], output, "the linker", f"merging {kernels} and {pool_object} failed")
+    kernels.unlink()
+    pool_object.unlink()
 
 
 # --------------------------------------------------------------------------- executables and emulation
@@ -281,7 +324,7 @@ def link_executable(
     Raises ToolchainError with the compiler's stderr and the command to reproduce a failure.
     """
     linker = find_executable_linker(target)
-    cmd = [*linker.command, *opt_flags, *(SANITIZE_FLAGS if sanitize else ()), *map(str, sources), "-lm", "-o", str(output)]
+    cmd = [*linker.command, *opt_flags, *(SANITIZE_FLAGS if sanitize else ()), *map(str, sources), "-lm", "-lpthread", "-o", str(output)]
     _run_tool(cmd, output, "the linker", f"linking {output} for {target.name} failed ({linker.description})")
     return cmd
 

@@ -7,6 +7,13 @@ asking their own operands in turn, so intermediate values never leave
 registers (dialects/semantics.py explains the composition and the hoisting).
 Each `nn.fused` op (made by the `fuse` pass) is a group; every other op is a group of its own.
 
+Two schedules depart from "one loop per output dim, the reduction inside":
+a reduction whose kept axes follow the reduced one accumulates whole output
+rows (`row_accumulated`), and a group computing a padded window (conv, pools)
+loops the last output axis in pieces (`column_pieces`): the border columns,
+whose windows overhang the padding, and the interior, where the index ranges
+known at compile time drop every clamp and bounds test of the window's reads.
+
 The function itself becomes the entry point that owns the buffers:
 
     func.func @model(%x: memref<1x8xf32>, %result: memref<1x8xf32>) {

@@ -1,6 +1,6 @@
-"""unroll-and-jam: compute `factor` neighbouring outputs per iteration, their reductions jammed into one nest.
+"""unroll-and-jam: compute neighbouring outputs per iteration, their reductions jammed into one nest.
 
-    opt-fuse model.mlir -p 'lower-to-loops,unroll-and-jam{factor=8}'
+    opt-fuse model.mlir -p 'lower-to-loops,unroll-and-jam{factor=16 outer-factor=4}'
 
 lower-to-loops computes each output element with its own reduction nest
 (`loop.for` carrying the accumulator), innermost, under the output loops: one
@@ -14,42 +14,64 @@ the lanes' epilogues and stores follow it:
 
     loop.for %ow = %c0 to %c56 step %c1 {            loop.for %ow = %c0 to %c56 step %c8 {
       %s = loop.for %k = ... iter_args(%a = %z) {      %ow1 = arith.addi %ow, %c1 ...
-        %x = loop.load %in[%ow, %k]            ->      %s:8 = loop.for %k = ... iter_args(%a0 = %z, ..., %a7 = %z) {
+        %x = loop.load %in[%k, %ow]            ->      %s:8 = loop.for %k = ... iter_args(%a0 = %z, ..., %a7 = %z) {
         %w = loop.load %wt[%k]                           %w = loop.load %wt[%k]       (once: it is the same for every lane)
-        ...                                              %x0 = loop.load %in[%ow, %k]  ...  %x7 = loop.load %in[%ow7, %k]
+        ...                                              %x0 = loop.load %in[%k, %ow]  ...  %x7 = loop.load %in[%k, %ow7]
       }                                                  ...
       loop.store %s, %out[%ow]                         }
     }                                                  loop.store %s#0, %out[%ow] ... loop.store %s#7, %out[%ow7]
                                                      }
 
 The lanes are independent chains that the CPU overlaps, and clang's SLP
-vectorizer can turn contiguous lanes into vector ops. An op whose operands are
+vectorizer turns contiguous lanes into vector ops. An op whose operands are
 the same in every lane (a weight that does not depend on the output loop's
 index, or index math of the reduction) is emitted once. When the output
 loop's trip count is not a constant multiple of `factor` (or not a constant),
-the original loop stays as a remainder loop starting where the stepped one ends.
+the original loop stays as a remainder loop starting where the stepped one
+ends; a constant remainder of r > 1 iterations is itself jammed by r.
+
+Then, with `outer-factor`, the nearest loop around each jammed loop is stepped
+the same way (a conv's output channel, a matmul's row), through the loops in
+its body: every loop nested in it (the jammed loop, its remainder, a padded
+conv's border columns) becomes one loop computing every outer lane, and each
+reduction carries `factor` x `outer-factor` accumulators. A load the same for
+every outer lane (the input row of a conv, shared by its output channels) is
+emitted once: this is register blocking. Ops are copied outer lane by outer
+lane, each lane's run of inner lanes kept together, the order the SLP
+vectorizer packs.
 
 Which loops, and why it is safe (checked on the IR, whatever ops the kernel came from):
 - the loop carries no values and has a constant positive step; a constant trip
-  count below `factor` (resnet's 7-wide maps under factor 8) makes the factor
+  count below the factor (resnet's 7-wide maps under factor 8) makes the factor
   the trip count, and a trip count of 1 leaves the loop alone;
-- every loop nested in its body is a `loop.for` with loop-carried values (a
-  reduction), whose bounds and step do not depend on the output loop's index
-  (so the lanes' nests have the same iteration space and can be jammed), and
-  holds no stores;
-- stores come only after the last reduction nest of the body (so every lane's
-  stores keep their order), and no buffer stored in the body is also loaded in
-  it, nor passed by any caller of the kernel as another argument it loads (the
-  jammed order moves later lanes' loads before earlier lanes' stores);
+- every loop nested in a reduction nest is a `loop.for` with loop-carried
+  values (a reduction), and every other nested loop carries none; none of their
+  bounds and steps depends on the output loop's index (so the lanes' nests have
+  the same iteration space and can be jammed); reductions hold no stores;
+- every store's index depends on the output loop's index: each iteration
+  writes elements of its own (as every output nest of lower-to-loops), so the
+  lanes' stores may be reordered;
+- no buffer stored in the loop is also loaded in it, nor passed by any caller of
+  the kernel as another argument it loads (the jammed order moves later lanes'
+  loads before earlier lanes' stores);
 - nothing else with side effects (or regions) is in the body.
+
+And one rule for speed, on the innermost loop: every load in its reductions
+that differs from lane to lane reads the lanes' elements side by side (its last
+index is the output index plus lane-invariant terms). Strided lanes (a stride-2
+conv's input, the rows of a transposed Gemm weight) would be gathered one by
+one; such a loop is left to clang's loop vectorizer, which vectorizes each
+reduction along its own contiguous index (a transposed Gemm: 3.3x faster left
+alone than jammed).
 
 A loop that fails any of these is left untouched. Reassociation is not needed:
 each lane keeps its own accumulator and its own order of summation, so the
 results are those of the unjammed loops summed in order. The jammed nest's
-accumulating ops lose their `reassoc` flag on purpose: with it, clang's loop
-vectorizer vectorizes the reduction loop (gathers along a strided k); without
-it, the SLP vectorizer packs the lanes into vector registers (on conv-bn-clip
-and matmul-bias-gelu, ~10x faster than with the flag).
+accumulating ops lose their `reassoc` flag on purpose (they keep `contract`,
+an FMA): with it, clang's loop vectorizer vectorizes the reduction loop
+(gathers along a strided k); without it, the SLP vectorizer packs the lanes
+into vector registers (on conv-bn-clip and matmul-bias-gelu, ~10x faster than
+with the flag).
 
 Runs on kernels (functions without `loop.entry`), so it is independent of
 `plan-memory`, which plans the entry function's buffers; the default pipeline

@@ -621,8 +621,10 @@ def test_ir_text_carries_what_clang_needs():
         ir,
     )
     assert "attributes #0 = { nounwind }" in ir
-    # constant bounds are literals: known trip counts
-    assert "icmp slt i64 %k, 5" in ir and "icmp slt i64 %i, 4" in ir
+    # constant bounds are literals: known trip counts; the parallel loop over %i runs on the
+    # thread pool, its bounds are literals at the call and each chunk's [begin, end) inside
+    assert "icmp slt i64 %k, 5" in ir and "icmp slt i64 %i, %end" in ir
+    assert re.search(r"call void @matmul_parallel_for\(ptr @mm_rows\.par\.i\.task, ptr %par\.i\.context, i64 0, i64 4, i64 1, i64 \d+\)", ir)
     assert "add nsw i64 %i, 1" in ir
     # row-major addressing, one GEP per access
     assert "mul nuw nsw i64 %i, 5" in ir

@@ -17,7 +17,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from compiler import backend
-from compiler.errors import ModelImportError, RuntimeInputError
+from compiler.errors import ModelImportError, OptFuseError, RuntimeInputError
 
 ROOT = Path(__file__).resolve().parent.parent
 CNN = ROOT / "examples" / "cnn.onnx"
@@ -148,15 +148,11 @@ def test_non_contiguous_input_is_accepted(cnn_rep: backend.OptFuseRep) -> None:
     np.testing.assert_array_equal(cnn_rep.run([view])[0], cnn_rep.run([np.ascontiguousarray(view)])[0])
 
 
-@pytest.mark.parametrize(
-    "options, message",
-    [
-        ({"num_threads": 2}, "num_threads=2"),
-    ],
-)
-def test_options_not_implemented_yet_say_so(options: dict[str, object], message: str) -> None:
-    with pytest.raises(NotImplementedError, match=message):
-        backend.prepare(onnx.load(str(CNN)), **options)  # type: ignore[arg-type]
+@pytest.mark.parametrize("num_threads", [0, -2, 2.0, "4"])
+def test_a_bad_thread_count_is_one_error(num_threads: object) -> None:
+    """num_threads is an int >= 1 (tests/test_threads.py runs models on 2 threads)."""
+    with pytest.raises(OptFuseError, match=r"^num_threads must be an integer from 1 to 256 \(the threads a model's parallel loops run on\)"):
+        backend.prepare(onnx.load(str(CNN)), num_threads=num_threads)  # type: ignore[arg-type]
 
 
 def test_unknown_device_and_option() -> None:

@@ -4,12 +4,14 @@
     opt-fuse-compile model.onnx --emit so,h --name resnet
     opt-fuse-compile model.onnx --target aarch64 --run   # + a test executable, run under qemu-aarch64
     opt-fuse-compile model.onnx --sanitize --run         # the test executable under ASan + UBSan
+    opt-fuse-compile model.onnx --run --num-threads 2    # its parallel loops on 2 threads
 
 Prints each file it wrote with its size, and what the object's bytes are (code,
 read-only data with the embedded weights, static buffers). `--emit exe` adds a
 test executable that reads inputs from files and writes outputs
 (compiler/test_executable.py); `--run` builds it and runs it once on seeded
-random inputs, under qemu-user for a foreign target. `--sanitize` builds the
+random inputs, under qemu-user for a foreign target, on `--num-threads`
+threads (default 1; the model's own thread pool). `--sanitize` builds the
 object and test executable with AddressSanitizer and UBSan (host target only;
 no .so unless asked for, which is then an error). User errors print one
 message and exit 1; `--debug` shows the traceback.
@@ -27,6 +29,7 @@ import numpy as np
 
 from compiler.driver import ARTIFACT_KINDS, DEFAULT_KINDS, Artifacts, compile_model
 from compiler.elf import object_sizes
+from compiler.runtime import check_num_threads
 from compiler.shape_spec import parse_shape_specs
 from compiler.targets import TARGET_NAMES, resolve_target
 from compiler.test_executable import ExecutableModel
@@ -42,6 +45,7 @@ def build_arg_parser() -> argparse.ArgumentParser:
     parser.add_argument("--name", default=None, help="symbol prefix: the entry point is <name>_run (default: the graph name)")
     parser.add_argument("--emit", default=None, help=f"comma list of {', '.join(ARTIFACT_KINDS)} (default: {','.join(DEFAULT_KINDS)})")
     parser.add_argument("--run", action="store_true", help="build the test executable and run it on seeded random inputs (under qemu-user for a foreign target)")
+    parser.add_argument("--num-threads", type=int, default=1, metavar="N", help="with --run: the threads the model's parallel loops run on (default 1)")
     parser.add_argument("--sanitize", action="store_true", help="build the .o and the test executable with AddressSanitizer + UBSan (host only)")
     parser.add_argument("--no-fuse", action="store_true", help="one kernel per op")
     parser.add_argument("--dim-bound", action="append", default=[], metavar="NAME=MAX", help="upper bound of a symbolic dim (repeatable)")
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     if args.run or args.sanitize:
         kinds.append("exe")
     if args.run:
+        check_num_threads(args.num_threads)
         find_emulator(resolve_target(args.target))  # fail now, not after compiling
     start = time.perf_counter()
     artifacts = compile_model(
@@ -73,22 +78,23 @@ def run(args: argparse.Namespace) -> int:
         weights = artifacts.files["weights"].stat().st_size
         print(f"object: {object_sizes(artifacts.files['o']).describe(weights)}")
     if args.run:
-        run_once(artifacts)
+        run_once(artifacts, args.num_threads)
     return 0
 
 
-def run_once(artifacts: Artifacts) -> None:
+def run_once(artifacts: Artifacts, num_threads: int = 1) -> None:
     """Run the test executable on seeded standard-normal inputs and print each output's summary:
     a smoke test of a cross build from the command line (tests compare against onnxruntime)."""
     target = resolve_target(artifacts.target)
-    model = ExecutableModel(artifacts.files["exe"], artifacts.signature, target)
+    model = ExecutableModel(artifacts.files["exe"], artifacts.signature, target, num_threads)
     rng = np.random.default_rng(0)
     inputs = [rng.standard_normal(spec.shape).astype(spec.dtype) for spec in artifacts.signature.inputs]
     start = time.perf_counter()
     outputs = model.run(inputs)
     elapsed = time.perf_counter() - start
     how = f"under {Path(model.command[0]).name}" if len(model.command) > 1 else "natively"
-    print(f"ran {artifacts.files['exe'].name} {how} in {elapsed:.2f} s on seeded random inputs (numpy seed 0):")
+    threads = f"{num_threads} thread{'s' if num_threads != 1 else ''}"
+    print(f"ran {artifacts.files['exe'].name} {how} in {elapsed:.2f} s ({threads}) on seeded random inputs (numpy seed 0):")
     for spec, output in zip(artifacts.signature.outputs, outputs):
         print(f"  {spec.name} {list(output.shape)}: min {output.min():.6g} max {output.max():.6g} mean {output.mean():.6g}")
 

@@ -3,7 +3,8 @@
 // message. A check is a branch, marked unlikely to fail, to a block that stores
 // the message's address in the error global and goes on. The entry clears the
 // global first and returns 2 when it is set at the end. The kernel is internal
-// and writes the global directly.
+// and writes the global directly, with an atomic store: its parallel loop runs
+// on the thread pool, and two threads may fail a check at once.
 // RUN: opt-fuse %s -p 'emit-llvm{target=x86_64}' | filecheck %s
 // RUN: opt-fuse %s -p 'emit-llvm{target=aarch64}' | filecheck %s
 
@@ -14,28 +15,30 @@
 // CHECK-NOT:   private unnamed_addr constant
 
 // CHECK-LABEL: define internal void @gather(
+// CHECK:         call void @model_parallel_for(ptr @gather.par.i.task,
+// CHECK-LABEL: define internal void @gather.par.i(
 // CHECK:         %ok = and i1 %low, %high
 // CHECK-NEXT:    br i1 %ok, label %[[OK:check.ok]], label %[[FAIL:check.fail]], !prof !0
 // CHECK-EMPTY:
 // CHECK-NEXT:  [[FAIL]]:
-// CHECK-NEXT:    store ptr @[[MSG]], ptr @model_error, align 8
+// CHECK-NEXT:    store atomic ptr @[[MSG]], ptr @model_error monotonic, align 8
 // CHECK-NEXT:    br label %[[OK]]
 // CHECK-EMPTY:
 // CHECK-NEXT:  [[OK]]:
 // CHECK-NEXT:    br i1 %low, label %[[OK1:check.1.ok]], label %[[FAIL1:check.1.fail]], !prof !0
 // CHECK:       [[FAIL1]]:
-// CHECK-NEXT:    store ptr @[[NEG]], ptr @model_error, align 8
+// CHECK-NEXT:    store atomic ptr @[[NEG]], ptr @model_error monotonic, align 8
 // The same message again: the same string.
-// CHECK:         store ptr @[[MSG]], ptr @model_error, align 8
+// CHECK:         store atomic ptr @[[MSG]], ptr @model_error monotonic, align 8
 // The load is clamped, so it is safe whether or not the check failed.
 // CHECK:         %safe = call i64 @llvm.smin.i64(i64 %raised, i64 3)
 // CHECK:         ret void
 
 // CHECK-LABEL: define i32 @model_run(
 // CHECK-NEXT:  entry:
-// CHECK-NEXT:    store ptr null, ptr @model_error, align 8
+// CHECK-NEXT:    store atomic ptr null, ptr @model_error monotonic, align 8
 // CHECK-NEXT:    call void @gather(ptr %idx, ptr %table, ptr %out)
-// CHECK-NEXT:    %error = load ptr, ptr @model_error, align 8
+// CHECK-NEXT:    %error = load atomic ptr, ptr @model_error monotonic, align 8
 // CHECK-NEXT:    %failed = icmp ne ptr %error, null
 // CHECK-NEXT:    %status = select i1 %failed, i32 2, i32 0
 // CHECK-NEXT:    ret i32 %status
