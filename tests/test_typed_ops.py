@@ -218,7 +218,7 @@ def test_embedding_bag_is_one_kernel_that_never_stores_the_rows():
     """Gather -> (Mul) -> Where -> ReduceSum and the mask computation fuse into one group."""
     model = embedding_bag(weighted=True)
     rep = backend.prepare(model, dim_bounds=BOUNDS)
-    kernels = [line for line in rep.artifacts.files["ll"].read_text().splitlines() if line.startswith("define internal")]
+    kernels = [line for line in rep.artifacts.files["ll"].read_text().splitlines() if line.startswith("define internal") and ".par." not in line]  # not the threads' outlined loops
     assert len(kernels) == 1, kernels
 
 
