@@ -70,7 +70,19 @@ from compiler import backend
 THREADS = (1, 2)
 """The thread counts of onnxruntime (intra-op) and of opt-fuse (`num_threads`) alike."""
 QUICK_MODEL = "mlp"
-EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.onnx"))
+
+
+def _static_float_inputs(path: Path) -> bool:
+    inputs = onnx.load(str(path), load_external_data=False).graph.input
+    return all(
+        i.type.tensor_type.elem_type == onnx.TensorProto.FLOAT and all(d.HasField("dim_value") for d in i.type.tensor_type.shape.dim)
+        for i in inputs
+    )
+
+
+EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.onnx") if _static_float_inputs(p))
+"""The examples this runner can feed (random float inputs of fixed shape); the DLRM example,
+with symbolic dims and integer ids, has its own runner (dlrm.py)."""
 FUSION_GRAPHS = [g for g in GRAPHS if g != "example-cnn"]  # that one is examples/cnn.onnx
 
 

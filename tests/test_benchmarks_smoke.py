@@ -171,3 +171,19 @@ def test_dlrm_quick_reports_latency_and_bytes(tmp_path: Path, capsys: pytest.Cap
     assert all(r["matches"] for r in summary["results"])
     assert summary["memory"]["bag_tensor_bytes"] > 0 and summary["memory"]["not_materialised_bytes"] > 0
     assert "| dlrm |" in capsys.readouterr().out
+
+
+def test_kernel_shapes_quick_writes_every_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The one-kernel benchmark's smoke mode: a 256^3 matmul, one round, against onnxruntime."""
+    shapes = _load_by_path("opt_fuse_kernel_shapes", "kernel_shapes.py")
+    out = tmp_path / "shapes.json"
+    limits = tmp_path / "limits.json"
+    limits.write_text(json.dumps({"peak_gflops_1core": 100.0}))
+    assert shapes.main(["--quick", "--limits", str(limits), "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    [timing] = summary["shapes"]
+    assert set(timing) == {f.name for f in dataclasses.fields(shapes.Timing)}
+    assert timing["shape"] == shapes.QUICK_SHAPE and timing["rounds"] == 1
+    assert timing["max_relative_difference"] < 1e-5, "opt-fuse and onnxruntime computed different results"
+    assert timing["opt_fuse_of_peak"] > 0 and summary["peak_gflops_1core"] == 100.0
+    assert "| matmul 256^3 |" in capsys.readouterr().out
