@@ -260,14 +260,14 @@ def _lanes_read_contiguously(output: OutputLoop, variant: set[SSAValue]) -> bool
     would be gathered element by element; the loop is better left to the loop
     vectorizer, which vectorizes each reduction along its own contiguous index.
     """
-    for op in output.body.block.ops:
-        if not _is_reduction(op):
-            continue
-        for nested in op.walk():
-            if isinstance(nested, loop.LoadOp) and nested.results[0] in variant:
-                if not nested.indices or not _steps_by_one(nested.indices[-1], output.induction_var, variant):
-                    return False
-    return True
+    loads = [
+        nested
+        for op in output.body.block.ops
+        if _is_reduction(op)
+        for nested in op.walk()
+        if isinstance(nested, loop.LoadOp) and nested.results[0] in variant
+    ]
+    return all(load.indices and _steps_by_one(load.indices[-1], output.induction_var, variant) for load in loads)
 
 
 def _index_constant(value: int, anywhere: Operation) -> SSAValue:

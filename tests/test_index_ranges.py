@@ -67,7 +67,7 @@ def test_clamp_disappears_inside_and_stays_when_it_may_bite() -> None:
 
 
 def test_scaled_and_divided_ranges() -> None:
-    kb, block = _builder()
+    kb, _ = _builder()
     i = kb.open_loop(0, 8)
     doubled = i * 2 + 1  # [1, 15]
     assert doubled.range() == (1, 15)
