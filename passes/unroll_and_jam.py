@@ -84,13 +84,25 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, func
-from xdsl.dialects.builtin import IndexType, IntegerAttr
+import numpy as np
+from xdsl.dialects import arith, builtin, func, memref
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    FunctionType,
+    IndexType,
+    IntegerAttr,
+    MemRefType,
+    StringAttr,
+    TensorType,
+    UnitAttr,
+)
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.traits import is_side_effect_free
 
 from dialects import loop
+from dialects.dtypes import numpy_dtype
 from passes.plan_memory import ENTRY_ATTR
 
 OutputLoop = loop.ForOp | loop.ParallelOp
@@ -206,7 +218,9 @@ def _jammable_block(block: Block, variant: set[SSAValue]) -> bool:
     return True
 
 
-def can_jam(output: Operation, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp], innermost: bool = True) -> bool:
+def can_jam(
+    output: Operation, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp], innermost: bool = True, contiguous: bool = True
+) -> bool:
     """Whether `output` is an output loop this pass may unroll and jam (module docstring).
 
     With `innermost`, only a loop whose body holds reductions and no other loop.
@@ -227,7 +241,7 @@ def can_jam(output: Operation, factor: int, function: func.FuncOp, calls: Sequen
     variant = _lane_variant(output)
     if not _jammable_block(output.body.block, variant):
         return False
-    if innermost and not _lanes_read_contiguously(output, variant):
+    if innermost and contiguous and not _lanes_read_contiguously(output, variant):
         return False
     stored = _buffers(output, loop.StoreOp)
     loaded = _buffers(output, loop.LoadOp)
@@ -268,6 +282,123 @@ def _lanes_read_contiguously(output: OutputLoop, variant: set[SSAValue]) -> bool
         if isinstance(nested, loop.LoadOp) and nested.results[0] in variant
     ]
     return all(load.indices and _steps_by_one(load.indices[-1], output.induction_var, variant) for load in loads)
+
+
+def _channel_loop(
+    inner: OutputLoop, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp, factor: int
+) -> tuple[OutputLoop, dict[int, int]] | None:
+    """The nearest loop around `inner` whose lanes read side by side once some constant
+    arguments are packed, with those packings (argument number -> the dim to move last)."""
+    parent = inner.parent_op()
+    while isinstance(parent, OutputLoop):
+        if parent.trip_count() != 1 and can_jam(parent, factor, function, calls, innermost=False):
+            packing = _packing_for(parent, function, calls, module)
+            if packing is not None:
+                return parent, packing
+        parent = parent.parent_op()
+    return None
+
+
+def _packing_for(output: OutputLoop, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> dict[int, int] | None:
+    """For every lane-variant load in the reductions inside `output`: it reads side by side, or it
+    reads a constant argument with the lane in one dim (then: that argument -> that dim)."""
+    variant = _lane_variant(output)
+    args = list(function.body.block.args)
+    packing: dict[int, int] = {}
+    for nested in output.walk():
+        if not isinstance(nested, loop.LoadOp) or nested.results[0] not in variant or not _inside_reduction(nested, output):
+            continue
+        indices = list(nested.indices)
+        if indices and _steps_by_one(indices[-1], output.induction_var, variant):
+            continue
+        lane_dims = [d for d, i in enumerate(indices) if i in variant]
+        if len(lane_dims) != 1 or not _steps_by_one(indices[lane_dims[0]], output.induction_var, variant):
+            return None
+        if nested.buffer not in args or _constant_global(function, args.index(nested.buffer), calls, module) is None:
+            return None
+        if packing.setdefault(args.index(nested.buffer), lane_dims[0]) != lane_dims[0]:
+            return None
+    return packing if packing else None
+
+
+def _inside_reduction(op: Operation, output: Operation) -> bool:
+    parent = op.parent_op()
+    while parent is not None and parent is not output:
+        if _is_reduction(parent):
+            return True
+        parent = parent.parent_op()
+    return False
+
+
+def _constant_global(function: func.FuncOp, argument: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> memref.GlobalOp | None:
+    """The constant global every call passes as `argument`, when the kernel only loads from it."""
+    arg = function.body.block.args[argument]
+    if not calls or not isinstance(arg.type, MemRefType) or not arg.type.has_static_shape():
+        return None
+    if any(not isinstance(use.operation, loop.LoadOp) or use.index != 0 for use in arg.uses):
+        return None
+    symbols = set()
+    for call in calls:
+        owner = call.arguments[argument].owner
+        if not isinstance(owner, memref.GetGlobalOp):
+            return None
+        symbols.add(owner.name_.root_reference.data)
+    if len(symbols) != 1:
+        return None
+    symbol = symbols.pop()
+    found = next((g for g in module.ops if isinstance(g, memref.GlobalOp) and g.sym_name.data == symbol), None)
+    if found is None or found.constant is None or not isinstance(found.initial_value, DenseIntOrFPElementsAttr):
+        return None
+    count = int(np.prod(arg.type.get_shape()))
+    if len(found.initial_value.data.data) != count * numpy_dtype(arg.type.element_type).itemsize:
+        return None  # a splat: nothing to pack
+    return found
+
+
+def _pack_constant(function: func.FuncOp, argument: int, dim: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> None:
+    """Store the constant passed as `argument` with `dim` moved last, and read it so.
+
+    A new global holds the transposed data (numpy, at compile time: weights are
+    constants); the calls pass it; the kernel's loads permute their indices the same
+    way. The old global goes when nothing else refers to it.
+    """
+    old = _constant_global(function, argument, calls, module)
+    assert old is not None
+    block = function.body.block
+    arg = block.args[argument]
+    assert isinstance(arg.type, MemRefType)
+    shape = list(arg.type.get_shape())
+    perm = [d for d in range(len(shape)) if d != dim] + [dim]
+    element = arg.type.element_type
+    assert isinstance(old.initial_value, DenseIntOrFPElementsAttr)
+    data = np.frombuffer(old.initial_value.data.data, dtype=numpy_dtype(element)).reshape(shape).transpose(perm).copy()
+    packed_type = MemRefType(element, data.shape)
+    symbol = f"{old.sym_name.data}_packed"
+    value = DenseIntOrFPElementsAttr(TensorType(element, data.shape), BytesAttr(data.tobytes()))
+    module.body.block.insert_op_after(memref.GlobalOp.get(StringAttr(symbol), packed_type, value, constant=UnitAttr(), alignment=64), old)
+    for call in calls:
+        previous = call.arguments[argument].owner
+        get = memref.GetGlobalOp(symbol, packed_type)
+        call.parent_block().insert_op_before(get, call)
+        operands = list(call.operands)
+        operands[argument] = get.memref
+        call.operands = operands
+        if isinstance(previous, memref.GetGlobalOp) and not previous.memref.uses:
+            previous.detach()
+            previous.erase()
+    packed = block.insert_arg(packed_type, argument)
+    packed.name_hint = arg.name_hint
+    for use in list(arg.uses):
+        load = use.operation
+        assert isinstance(load, loop.LoadOp)
+        indices = list(load.indices)
+        load.operands = [packed, *(indices[d] for d in perm)]
+    block.erase_arg(arg)
+    function.function_type = FunctionType.from_lists([a.type for a in block.args], list(function.function_type.outputs.data))
+    still_used = any(isinstance(o, memref.GetGlobalOp) and o.name_.root_reference.data == old.sym_name.data for o in module.walk())
+    if not still_used:
+        old.detach()
+        old.erase()
 
 
 def _index_constant(value: int, anywhere: Operation) -> SSAValue:
@@ -464,6 +595,36 @@ class UnrollAndJamPass(ModulePass):
             callers = calls.get(function.sym_name.data, [])
             jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate)
             self._jam_all(function, callers, self.outer_factor, _enclosing_output_loop, jammed)
+            self._jam_channels(function, callers, op)
+
+    def _jam_channels(self, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> None:
+        """Loops left alone for strided lanes: the lanes become an enclosing loop's (a conv's output
+        channels), whose constant operands are packed so that those lanes read side by side; the
+        strided loop is then jammed by `outer_factor` around them (module docstring)."""
+        if self.factor < 2:
+            return
+        strided = [
+            l for l in function.walk()
+            if isinstance(l, OutputLoop) and can_jam(l, self.factor, function, calls) is False and can_jam(l, self.factor, function, calls, contiguous=False)
+        ]  # fmt: skip
+        chosen: list[tuple[OutputLoop, dict[int, int]]] = []
+        for inner in strided:
+            found = _channel_loop(inner, function, calls, module, self.factor)
+            if found is not None and all(found[0] is not c[0] and not c[0].is_ancestor(found[0]) for c in chosen):
+                chosen.append(found)
+        for channels, packing in chosen:
+            for argument, dim in packing.items():
+                _pack_constant(function, argument, dim, calls, module)
+            trips = channels.trip_count()
+            stepped = [unroll_and_jam(channels, self.factor if trips is None else min(self.factor, trips))]
+            if trips is not None and trips > self.factor and (rest := trips % self.factor) >= 2:
+                stepped.append(unroll_and_jam(channels, rest))
+            if self.outer_factor < 2:
+                continue
+            for loop_op in stepped:
+                for inner in [l for l in loop_op.walk() if l is not loop_op and isinstance(l, OutputLoop) and can_jam(l, self.outer_factor, function, calls, contiguous=False)]:
+                    trips = inner.trip_count()
+                    unroll_and_jam(inner, self.outer_factor if trips is None else min(self.outer_factor, trips))
 
     @staticmethod
     def _jam_all(
