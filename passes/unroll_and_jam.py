@@ -60,9 +60,21 @@ And one rule for speed, on the innermost loop: every load in its reductions
 that differs from lane to lane reads the lanes' elements side by side (its last
 index is the output index plus lane-invariant terms). Strided lanes (a stride-2
 conv's input, the rows of a transposed Gemm weight) would be gathered one by
-one; such a loop is left to clang's loop vectorizer, which vectorizes each
-reduction along its own contiguous index (a transposed Gemm: 3.3x faster left
-alone than jammed).
+one; such a loop is not jammed this way (a transposed Gemm is then left to clang's
+loop vectorizer, which vectorizes each reduction along its own contiguous
+index: 3.3x faster than jammed).
+
+Instead, the lanes become an enclosing loop's, when its lanes read side by side
+once constant arguments are packed: a stride-2 conv's output channels read the
+weight [M, C, kh, kw] along M, so the weight is stored as [C, kh, kw, M] (a new
+`memref.global`, transposed with numpy at compile time, passed by every call
+of the kernel; the kernel's loads permute their indices). That loop is jammed
+by `factor` (the vector lanes: 16 channels' weights in one vector, the input
+element shared by all of them), then the strided loops inside it by
+`outer-factor` (each weight vector shared by that many output columns).
+Packing needs the argument to be the same constant global at every call, read
+by loads only, with the lane in one dim of every load; otherwise the strided
+loop is left alone.
 
 A loop that fails any of these is left untouched. Reassociation is not needed:
 each lane keeps its own accumulator and its own order of summation, so the
