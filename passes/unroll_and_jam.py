@@ -385,9 +385,10 @@ def _pack_constant(function: func.FuncOp, argument: int, dim: int, calls: Sequen
     assert isinstance(old.initial_value, DenseIntOrFPElementsAttr)
     data = np.frombuffer(old.initial_value.data.data, dtype=numpy_dtype(element)).reshape(shape).transpose(perm).copy()
     packed_type = MemRefType(element, data.shape)
-    symbol = f"{old.sym_name.data}_packed"
-    value = DenseIntOrFPElementsAttr(TensorType(element, data.shape), BytesAttr(data.tobytes()))
-    module.body.block.insert_op_after(memref.GlobalOp.get(StringAttr(symbol), packed_type, value, constant=UnitAttr(), alignment=64), old)
+    symbol = f"{old.sym_name.data}_packed" + ("" if perm == [1, 2, 3, 0] else "_" + "".join(map(str, perm)))
+    if not any(isinstance(g, memref.GlobalOp) and g.sym_name.data == symbol for g in module.ops):  # another kernel may have packed it
+        value = DenseIntOrFPElementsAttr(TensorType(element, data.shape), BytesAttr(data.tobytes()))
+        module.body.block.insert_op_after(memref.GlobalOp.get(StringAttr(symbol), packed_type, value, constant=UnitAttr(), alignment=64), old)
     for call in calls:
         previous = call.arguments[argument].owner
         get = memref.GetGlobalOp(symbol, packed_type)

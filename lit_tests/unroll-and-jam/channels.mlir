@@ -51,3 +51,21 @@ func.func @conv_input_weight(%x: tensor<1x2x9x9xf32>, %w: tensor<4x2x2x2xf32>) -
   %0 = nn.conv2d %x, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x2x9x9xf32>, tensor<4x2x2x2xf32>) -> tensor<*xf32>
   func.return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Two convs share one weight: it is packed once, both kernels read the packed
+// global, and the original goes.
+// CHECK:       sym_name = "shared_const0_packed"
+// CHECK-NOT:   sym_name = "shared_const0"
+// CHECK-LABEL: func.func @shared
+// CHECK:         %[[P0:.*]] = memref.get_global @shared_const0_packed
+// CHECK-NEXT:    func.call @shared_k0_conv2d(%x, %[[P0]], %{{.*}})
+// CHECK:         %[[P1:.*]] = memref.get_global @shared_const0_packed
+// CHECK-NEXT:    func.call @shared_k1_conv2d(%y, %[[P1]], %{{.*}})
+func.func @shared(%x: tensor<1x2x9x9xf32>, %y: tensor<1x2x9x9xf32>) -> (tensor<*xf32>, tensor<*xf32>) {
+  %w = nn.constant dense<[[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]], [[[9.0, 10.0], [11.0, 12.0]], [[13.0, 14.0], [15.0, 16.0]]], [[[17.0, 18.0], [19.0, 20.0]], [[21.0, 22.0], [23.0, 24.0]]], [[[25.0, 26.0], [27.0, 28.0]], [[29.0, 30.0], [31.0, 32.0]]]]> : tensor<4x2x2x2xf32>
+  %0 = nn.conv2d %x, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x2x9x9xf32>, tensor<4x2x2x2xf32>) -> tensor<*xf32>
+  %1 = nn.conv2d %y, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x2x9x9xf32>, tensor<4x2x2x2xf32>) -> tensor<*xf32>
+  func.return %0, %1 : tensor<*xf32>, tensor<*xf32>
+}
