@@ -1451,13 +1451,6 @@ def _free_values(op: Operation) -> list[SSAValue]:
     return list(free)
 
 
-def _constant_int(value: SSAValue) -> int | None:
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
-
-
 def _estimate_work(block: Block) -> int:
     """Scalar ops one run of `block` executes: one per op, nested loops times their trip count
     (`UNKNOWN_TRIP_COUNT` when their bounds are not constants). The pool runs a loop on one
@@ -1466,11 +1459,9 @@ def _estimate_work(block: Block) -> int:
     for op in block.ops:
         total += 1
         if isinstance(op, (loop.ForOp, loop.ParallelOp)):
-            lower, upper, step = (_constant_int(v) for v in (op.lower_bound, op.upper_bound, op.step))
-            trips = UNKNOWN_TRIP_COUNT
-            if lower is not None and upper is not None and step is not None and step > 0:
-                trips = max(0, -(-(upper - lower) // step))
-            total += trips * _estimate_work(op.body.block)
+            step = loop.constant_index(op.step)
+            trips = op.trip_count() if step is not None and step > 0 else None
+            total += (UNKNOWN_TRIP_COUNT if trips is None else trips) * _estimate_work(op.body.block)
     return min(total, 1 << 40)
 
 

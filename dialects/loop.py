@@ -81,11 +81,23 @@ class YieldOp(IRDLOperation):
         super().__init__(operands=[values])
 
 
-def _constant_index(value: SSAValue) -> int | None:
+def constant_index(value: SSAValue) -> int | None:
+    """The value of an integer `arith.constant` (a loop bound or step), None for anything else."""
     owner = value.owner
     if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
         return owner.value.value.data
     return None
+
+
+def values_used_inside(op: Operation) -> list[SSAValue]:
+    """Operands of `op` and of the ops nested in it that are defined outside `op`, in order."""
+    inside: set[SSAValue] = set()
+    for nested in op.walk():
+        for region in nested.regions:
+            for block in region.blocks:
+                inside.update(block.args)
+        inside.update(nested.results)
+    return [v for nested in op.walk() for v in nested.operands if v not in inside]
 
 
 class _LoopOp(IRDLOperation):
@@ -105,7 +117,7 @@ class _LoopOp(IRDLOperation):
 
     def trip_count(self) -> int | None:
         """How many iterations the loop runs, when its bounds are constants."""
-        bounds = [_constant_index(v) for v in (self.lower_bound, self.upper_bound, self.step)]  # type: ignore[attr-defined]
+        bounds = [constant_index(v) for v in (self.lower_bound, self.upper_bound, self.step)]  # type: ignore[attr-defined]
         if None in bounds:
             return None
         lower, upper, step = bounds

@@ -275,7 +275,7 @@ class KernelBuilder:
             result = Scalar(self, nest.res[0])
         del self.levels[depth:]
         outer = loops[0]
-        level = max((self.level(v) for v in _values_used_inside(outer)), default=0)
+        level = max((self.level(v) for v in loop.values_used_inside(outer)), default=0)
         self.levels[level].insert(outer)
         self.level_of[outer.res[0]] = level
         return Scalar(self, outer.res[0])
@@ -320,20 +320,6 @@ def _allow_reassociation(combined: SSAValue, accumulator: SSAValue) -> None:
             product.fastmath = arith.FastMathFlagsAttr([FastMathFlag.ALLOW_CONTRACT])
             flags.append(FastMathFlag.ALLOW_CONTRACT)
         op.fastmath = arith.FastMathFlagsAttr(flags)
-
-
-def _values_used_inside(op: Operation) -> list[SSAValue]:
-    """Operands of `op` and of ops nested in it that are defined outside `op`."""
-    inside: set[SSAValue] = set()
-    used: list[SSAValue] = []
-    for nested in op.walk():
-        for region in nested.regions:
-            for block in region.blocks:
-                inside.update(block.args)
-        inside.update(nested.results)
-    for nested in op.walk():
-        used.extend(v for v in nested.operands if v not in inside)
-    return used
 
 
 @dataclass(frozen=True, eq=False)

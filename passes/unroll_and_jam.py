@@ -95,8 +95,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from xdsl.context import Context
 import numpy as np
+from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func, memref
 from xdsl.dialects.builtin import (
     BytesAttr,
@@ -120,26 +120,8 @@ from passes.plan_memory import ENTRY_ATTR
 OutputLoop = loop.ForOp | loop.ParallelOp
 
 
-def _constant_index(value: SSAValue) -> int | None:
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
-
-
 def _is_reduction(op: Operation) -> bool:
     return isinstance(op, loop.ForOp) and len(op.inits) > 0
-
-
-def _used_from_outside(op: Operation) -> list[SSAValue]:
-    """Operands of `op` and of the ops nested in it that are defined outside `op`, in order."""
-    inside: set[SSAValue] = set()
-    for nested in op.walk():
-        for region in nested.regions:
-            for block in region.blocks:
-                inside.update(block.args)
-        inside.update(nested.results)
-    return [v for nested in op.walk() for v in nested.operands if v not in inside]
 
 
 def _lane_variant(output: OutputLoop) -> set[SSAValue]:
@@ -157,7 +139,7 @@ def _lane_variant(output: OutputLoop) -> set[SSAValue]:
                 for inner in region.blocks:
                     variant.update(inner.args[1:])
                     visit(inner)
-            if any(v in variant for v in _used_from_outside(op)):
+            if any(v in variant for v in loop.values_used_inside(op)):
                 variant.update(op.results)
 
     visit(output.body.block)
@@ -239,7 +221,7 @@ def can_jam(
     """
     if not isinstance(output, OutputLoop) or output.carried_args:
         return False
-    step = _constant_index(output.step)
+    step = loop.constant_index(output.step)
     if step is None or step <= 0:
         return False
     trips = output.trip_count()
@@ -451,10 +433,10 @@ def _jam_block(source: Block, target: Block, maps: list[dict[SSAValue, SSAValue]
     for op in list(source.ops):
         if isinstance(op, loop.YieldOp):
             continue
+        used = loop.values_used_inside(op)
         produced = {r for earlier in run for r in earlier.results}
-        if run and (op.name != run[0].name or produced & set(_used_from_outside(op))):
+        if run and (op.name != run[0].name or produced & set(used)):
             flush()  # before looking at the lanes' operands: they may come from the run
-        used = _used_from_outside(op)
         per_lane = [tuple(m.get(v, v) for v in used) for m in maps]
         if all(lane == per_lane[0] for lane in per_lane) and _only_loads_and_pure(op):
             flush()
@@ -530,10 +512,10 @@ def unroll_and_jam(output: OutputLoop, factor: int) -> OutputLoop:
 
     Returns the stepped loop.
     """
-    step = _constant_index(output.step)
+    step = loop.constant_index(output.step)
     assert step is not None
     lower, upper = output.lower_bound, output.upper_bound
-    known = [_constant_index(lower), _constant_index(upper)]
+    known = [loop.constant_index(lower), loop.constant_index(upper)]
     remainder = True
     if known[0] is not None and known[1] is not None:
         trips = output.trip_count()
@@ -618,7 +600,7 @@ class UnrollAndJamPass(ModulePass):
             return
         strided = [
             l for l in function.walk()
-            if isinstance(l, OutputLoop) and can_jam(l, self.factor, function, calls) is False and can_jam(l, self.factor, function, calls, contiguous=False)
+            if isinstance(l, OutputLoop) and not can_jam(l, self.factor, function, calls) and can_jam(l, self.factor, function, calls, contiguous=False)
         ]  # fmt: skip
         chosen: list[tuple[OutputLoop, dict[int, int]]] = []
         for inner in strided:
@@ -628,10 +610,7 @@ class UnrollAndJamPass(ModulePass):
         for channels, packing in chosen:
             for argument, dim in packing.items():
                 _pack_constant(function, argument, dim, calls, module)
-            trips = channels.trip_count()
-            stepped = [unroll_and_jam(channels, self.factor if trips is None else min(self.factor, trips))]
-            if trips is not None and trips > self.factor and (rest := trips % self.factor) >= 2:
-                stepped.append(unroll_and_jam(channels, rest))
+            stepped = _jam_with_remainder(channels, self.factor)
             if self.outer_factor < 2:
                 continue
             for loop_op in stepped:
@@ -660,13 +639,21 @@ class UnrollAndJamPass(ModulePass):
         stepped = []
         for candidate in candidates:
             assert isinstance(candidate, OutputLoop)
-            trips = candidate.trip_count()
-            stepped.append(unroll_and_jam(candidate, factor if trips is None else min(factor, trips)))
-            if trips is not None and trips > factor and (rest := trips % factor) >= 2:
-                # The remainder loop (`candidate`, now starting where the stepped one ends) runs
-                # `rest` times: jammed by `rest`, it is one more iteration of independent lanes.
-                stepped.append(unroll_and_jam(candidate, rest))
+            stepped += _jam_with_remainder(candidate, factor)
         return stepped
+
+
+def _jam_with_remainder(output: OutputLoop, factor: int) -> list[OutputLoop]:
+    """`unroll_and_jam` by `factor` (by the trip count when it is smaller); the stepped loops.
+
+    A constant remainder of r > 1 iterations (the original loop, now starting where
+    the stepped one ends) is jammed by r: one more iteration of independent lanes.
+    """
+    trips = output.trip_count()
+    stepped = [unroll_and_jam(output, factor if trips is None else min(factor, trips))]
+    if trips is not None and trips > factor and (rest := trips % factor) >= 2:
+        stepped.append(unroll_and_jam(output, rest))
+    return stepped
 
 
 def _enclosing_output_loop(inner: Operation) -> Operation | None:
