@@ -6,6 +6,7 @@ from xdsl.dialects.builtin import Builtin
 from xdsl.dialects.func import Func
 from xdsl.dialects.math import Math
 from xdsl.dialects.memref import MemRef
+from xdsl.dialects.vector import Vector
 from xdsl.ir import Dialect
 
 
@@ -15,7 +16,7 @@ def builtin_dialects() -> tuple[Dialect, ...]:
     from dialects.loop import Loop
     from dialects.nn import NN
 
-    return (Builtin, Func, Arith, Math, MemRef, NN, Loop, LLVMIR)
+    return (Builtin, Func, Arith, Math, MemRef, Vector, NN, Loop, LLVMIR)
 
 
 def make_context() -> Context:

@@ -22,6 +22,21 @@ translator spends its effort there:
   order is unspecified, and onnxruntime sums in vector lanes too), which lets
   clang vectorize reductions. Nothing else is relaxed.
 
+Vectors
+-------
+`unroll-and-jam` may compute neighbouring outputs as the lanes of a 1-D fixed-size
+vector (`vector<16xf32>`): such values become LLVM vectors (`<16 x float>`) of any
+width, and clang splits or widens them to the target's registers. Arith and math
+ops on them are the scalar instructions and intrinsics with vector types
+(`llvm.fma.v16f32`); the functions with no LLVM intrinsic (`tanhf`) are called lane
+by lane, since no vector libm is available everywhere. `loop.vector_load` and
+`loop.vector_store` are one `load`/`store <N x T>` at the first element's address,
+aligned to one element; a vector store is a write for the parameter analysis
+below. `vector.broadcast` is the insertelement + shufflevector splat idiom,
+`vector.extract` / `vector.insert` (one static lane) are extractelement /
+insertelement. Vectors are local values only: never parameters, results or
+constants.
+
 Memory
 ------
 Each `loop.alloc` becomes its own `internal global [N x T] zeroinitializer,
@@ -94,7 +109,7 @@ from functools import partial
 from math import prod
 
 import numpy as np
-from xdsl.dialects import arith, func, math, memref
+from xdsl.dialects import arith, func, math, memref, vector
 from xdsl.dialects.builtin import (
     AffineMapAttr,
     DenseIntOrFPElementsAttr,
@@ -111,6 +126,7 @@ from xdsl.dialects.builtin import (
     Signedness,
     StridedLayoutAttr,
     UnitAttr,
+    VectorType,
 )
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue
 from xdsl.ir.affine import AffineMap
@@ -316,12 +332,80 @@ def buffer_type(type_: Attribute, where: Operation | str) -> BufferType:
     return buffer
 
 
+@dataclass(frozen=True)
+class LaneType:
+    """The type of a non-buffer SSA value: a scalar (`lanes` None) or a 1-D fixed-size vector of one.
+
+    Most instructions take vectors exactly as they take scalars, so handlers spell
+    types, constants and intrinsic names through this and work for both.
+    """
+
+    element: ScalarType
+    lanes: int | None = None
+
+    def _spell(self, scalar: str) -> str:
+        return scalar if self.lanes is None else f"<{self.lanes} x {scalar}>"
+
+    @property
+    def ir(self) -> str:
+        """`float`, `<16 x float>`."""
+        return self._spell(self.element.ir)
+
+    @property
+    def mem(self) -> str:
+        """The type in memory: `<16 x i8>` for a vector of i1 (see ScalarType)."""
+        return self._spell(self.element.mem)
+
+    @property
+    def mask(self) -> str:
+        """The type of a comparison's result: `i1`, `<16 x i1>`."""
+        return self._spell("i1")
+
+    @property
+    def intrinsic_suffix(self) -> str:
+        """`f32`, `v16f32`: LLVM's overload suffix (`llvm.fma.v16f32`)."""
+        suffix = self.element.intrinsic_suffix
+        return suffix if self.lanes is None else f"v{self.lanes}{suffix}"
+
+    def literal(self, value: float) -> str:
+        """A constant with `value` in every lane."""
+        return self.splat(self.element.literal(value))
+
+    def splat(self, scalar: str) -> str:
+        """The constant with the scalar literal `scalar` in every lane (LLVM 15 has no `splat(...)`
+        syntax, so the lanes are spelled out; all-zero bits are `zeroinitializer`)."""
+        if self.lanes is None:
+            return scalar
+        if scalar in ("0", "0.0", "false", "0xH0000"):
+            return "zeroinitializer"
+        return f"<{', '.join([f'{self.element.ir} {scalar}'] * self.lanes)}>"
+
+    @property
+    def zero(self) -> str:
+        return "0" if self.lanes is None else "zeroinitializer"
+
+
+def lane_type(type_: Attribute, where: Operation | str) -> LaneType:
+    """The lane view of a scalar or vector type, or an error naming the op: vectors must be
+    1-D, fixed-size, of a float or an integer that is not `index`."""
+    if not isinstance(type_, VectorType):
+        return LaneType(scalar_type(type_, where))
+    element = scalar_type(type_.element_type, where)
+    shape = type_.get_shape()
+    if len(shape) != 1 or shape[0] < 1 or type_.get_num_scalable_dims() or isinstance(type_.element_type, IndexType):
+        context = where if isinstance(where, str) else f"'{where.name}' ({describe_op(where)})"
+        raise OptFuseError(
+            f"emit-llvm: type {type_} is not supported (only 1-D fixed-size vectors of floats or integers), in {context}"
+        )
+    return LaneType(element, shape[0])
+
+
 def value_type(type_: Attribute, where: Operation | str) -> str:
-    """The LLVM type of an SSA value or parameter: `ptr` for a buffer, else the scalar type."""
+    """The LLVM type of an SSA value or parameter: `ptr` for a buffer, else the scalar or vector type."""
     if isinstance(type_, MemRefType):
         buffer_type(type_, where)  # validate shape and layout early
         return "ptr"
-    return scalar_type(type_, where).ir
+    return lane_type(type_, where).ir
 
 
 # --------------------------------------------------------------------------- names
@@ -678,8 +762,8 @@ class ModuleTranslator:
         for name, info in self.functions.items():
             calls[name] = []
             for op in info.op.walk():
-                if isinstance(op, (loop.StoreOp, memref.StoreOp)):
-                    self._note_write(info, op.buffer if isinstance(op, loop.StoreOp) else op.memref)
+                if isinstance(op, (*loop.STORES, memref.StoreOp)):  # a vector store writes too
+                    self._note_write(info, op.memref if isinstance(op, memref.StoreOp) else op.buffer)
                 elif isinstance(op, func.CallOp):
                     calls[name].append(op)
         changed = True
@@ -866,6 +950,9 @@ class FunctionEmitter:
     def typed(self, value: SSAValue, where: Operation) -> str:
         return f"{self.type_of(value, where)} {self.operand(value)}"
 
+    def lanes_of(self, value: SSAValue, where: Operation) -> LaneType:
+        return lane_type(value.type, where)
+
     def define(self, value: SSAValue, hint: str | None = None) -> str:
         """A fresh local name for `value`, from its name hint."""
         name = "%" + self.names.fresh(hint or value.name_hint)
@@ -989,18 +1076,21 @@ class FunctionEmitter:
 
     def compare(self, op: arith.CmpiOp | arith.CmpfOp, instruction: str, predicates: Sequence[str]) -> None:
         predicate = predicates[op.predicate.value.data]  # arith's names are LLVM's, one for one
+        if self.lanes_of(op.lhs, op).lanes != self.lanes_of(op.result, op).lanes:  # xDSL types a vector compare `i1`
+            raise OptFuseError(f"emit-llvm: '{op.name}' on vectors must give a vector of i1: {describe_op(op)}")
         result = self.define(op.result)
         self.inst(f"{result} = {instruction} {predicate} {self.typed(op.lhs, op)}, {self.operand(op.rhs)}")
 
     def select(self, op: arith.SelectOp) -> None:
+        """The condition is an `i1` (choosing whole vectors) or an `<N x i1>` (lane by lane)."""
         result = self.define(op.result)
         self.inst(
-            f"{result} = select i1 {self.operand(op.cond)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}"
+            f"{result} = select {self.typed(op.cond, op)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}"
         )
 
     def cast(self, op: Operation, opcode: str) -> None:
         (source,) = op.operands
-        result_type = scalar_type(op.results[0].type, op).ir
+        result_type = self.type_of(op.results[0], op)
         result = self.define(op.results[0])
         self.inst(f"{result} = {opcode} {self.typed(source, op)} to {result_type}")
 
@@ -1016,52 +1106,74 @@ class FunctionEmitter:
         self.cast(op, "trunc" if src.bits > dst.bits else extend)
 
     def intrinsic(self, op: Operation, name: str) -> None:
-        """A call to `llvm.<name>.<type>`: exact IEEE semantics (llvm.maximum propagates NaN like numpy)."""
-        scalar = scalar_type(op.results[0].type, op)
-        symbol = f"llvm.{name}.{scalar.intrinsic_suffix}"
-        self.module.declare(symbol, f"declare {scalar.ir} @{symbol}({', '.join([scalar.ir] * len(op.operands))})")
+        """A call to `llvm.<name>.<type>`: exact IEEE semantics (llvm.maximum propagates NaN like numpy).
+        Every intrinsic we use has a vector overload (`llvm.fma.v16f32`), which clang splits to the target's width."""
+        ty = self.lanes_of(op.results[0], op)
+        symbol = f"llvm.{name}.{ty.intrinsic_suffix}"
+        self.module.declare(symbol, f"declare {ty.ir} @{symbol}({', '.join([ty.ir] * len(op.operands))})")
         args = ", ".join(self.typed(v, op) for v in op.operands)
         result = self.define(op.results[0])
-        self.inst(f"{result} = call {scalar.ir} @{symbol}({args})")
+        self.inst(f"{result} = call {ty.ir} @{symbol}({args})")
 
     def nan_propagating(self, op: Operation, name: str) -> None:
         """maximumf/minimumf: `llvm.maxnum` (or minnum), but NaN if either operand is NaN, as numpy.
 
         `llvm.maximum` says this directly, but clang 15 and 16 cannot select it on x86.
+        On vectors the NaN test and the choice are lane by lane (`<N x i1>`).
         """
-        scalar = scalar_type(op.results[0].type, op)
-        symbol = f"llvm.{name}.{scalar.intrinsic_suffix}"
-        self.module.declare(symbol, f"declare {scalar.ir} @{symbol}({scalar.ir}, {scalar.ir})")
+        ty = self.lanes_of(op.results[0], op)
+        symbol = f"llvm.{name}.{ty.intrinsic_suffix}"
+        self.module.declare(symbol, f"declare {ty.ir} @{symbol}({ty.ir}, {ty.ir})")
         lhs, rhs = (self.operand(v) for v in op.operands)
         base = sanitize(op.results[0].name_hint, name)
         chosen, unordered, nan = (self.temp(f"{base}.{part}") for part in ("num", "uno", "nan"))
-        self.inst(f"{chosen} = call {scalar.ir} @{symbol}({scalar.ir} {lhs}, {scalar.ir} {rhs})")
-        self.inst(f"{unordered} = fcmp uno {scalar.ir} {lhs}, {rhs}")
-        self.inst(f"{nan} = fadd {scalar.ir} {lhs}, {rhs}")
+        self.inst(f"{chosen} = call {ty.ir} @{symbol}({ty.ir} {lhs}, {ty.ir} {rhs})")
+        self.inst(f"{unordered} = fcmp uno {ty.ir} {lhs}, {rhs}")
+        self.inst(f"{nan} = fadd {ty.ir} {lhs}, {rhs}")
         result = self.define(op.results[0])
-        self.inst(f"{result} = select i1 {unordered}, {scalar.ir} {nan}, {scalar.ir} {chosen}")
+        self.inst(f"{result} = select {ty.mask} {unordered}, {ty.ir} {nan}, {ty.ir} {chosen}")
 
     def libm(self, op: Operation, name: str) -> None:
-        """A call to the C math library (`tanhf`, `erff`), for functions LLVM has no intrinsic for."""
-        scalar = scalar_type(op.results[0].type, op)
+        """A call to the C math library (`tanhf`, `erff`), for functions LLVM has no intrinsic for.
+
+        There is no vector libm we can count on (on every target, with every clang), so a vector
+        operand is done lane by lane: extract, call, insert.
+        """
+        ty = self.lanes_of(op.results[0], op)
+        scalar = ty.element
         if scalar.libm_suffix is None:
-            raise OptFuseError(f"emit-llvm: '{op.name}' on {scalar.ir} is not supported: {describe_op(op)}")
+            raise OptFuseError(f"emit-llvm: '{op.name}' on {ty.ir} is not supported: {describe_op(op)}")
         symbol = name + scalar.libm_suffix
         self.module.declare(
             symbol, f"declare {scalar.ir} @{symbol}({', '.join([scalar.ir] * len(op.operands))}) #0"
         )
-        args = ", ".join(self.typed(v, op) for v in op.operands)
-        result = self.define(op.results[0])
-        self.inst(f"{result} = call {scalar.ir} @{symbol}({args})")
+        if ty.lanes is None:
+            args = ", ".join(self.typed(v, op) for v in op.operands)
+            result = self.define(op.results[0])
+            self.inst(f"{result} = call {scalar.ir} @{symbol}({args})")
+            return
+        base = sanitize(op.results[0].name_hint, name)
+        so_far = "poison"
+        for lane in range(ty.lanes):
+            args = []
+            for number, value in enumerate(op.operands):
+                element = self.temp(f"{base}.in{number}.{lane}" if len(op.operands) > 1 else f"{base}.in.{lane}")
+                self.inst(f"{element} = extractelement {self.typed(value, op)}, i64 {lane}")
+                args.append(f"{scalar.ir} {element}")
+            computed = self.temp(f"{base}.{lane}")
+            self.inst(f"{computed} = call {scalar.ir} @{symbol}({', '.join(args)})")
+            built = self.define(op.results[0]) if lane == ty.lanes - 1 else self.temp(f"{base}.upto{lane}")
+            self.inst(f"{built} = insertelement {ty.ir} {so_far}, {scalar.ir} {computed}, i64 {lane}")
+            so_far = built
 
     def rsqrt(self, op: math.RsqrtOp) -> None:
-        scalar = scalar_type(op.result.type, op)
-        symbol = f"llvm.sqrt.{scalar.intrinsic_suffix}"
-        self.module.declare(symbol, f"declare {scalar.ir} @{symbol}({scalar.ir})")
+        ty = self.lanes_of(op.result, op)
+        symbol = f"llvm.sqrt.{ty.intrinsic_suffix}"
+        self.module.declare(symbol, f"declare {ty.ir} @{symbol}({ty.ir})")
         root = self.temp(f"{sanitize(op.result.name_hint, 'rsqrt')}.sqrt")
-        self.inst(f"{root} = call {scalar.ir} @{symbol}({self.typed(op.operand, op)})")
+        self.inst(f"{root} = call {ty.ir} @{symbol}({self.typed(op.operand, op)})")
         result = self.define(op.result)
-        self.inst(f"{result} = fdiv {scalar.ir} {scalar.literal(1.0)}, {root}")
+        self.inst(f"{result} = fdiv {ty.ir} {ty.literal(1.0)}, {root}")
 
     def int_division(self, op: Operation, rounding: str) -> None:
         """floordivsi / ceildivsi / ceildivui: truncating division plus a correction of one.
@@ -1071,25 +1183,26 @@ class FunctionEmitter:
         (always, for unsigned).
         """
         lhs, rhs = op.operands
-        ty = scalar_type(op.results[0].type, op).ir
+        lanes = self.lanes_of(op.results[0], op)
+        ty, mask, zero = lanes.ir, lanes.mask, lanes.zero
         a, b = self.operand(lhs), self.operand(rhs)
         base = sanitize(op.results[0].name_hint, "div")
         signed = rounding != "ceilu"
         q, r, nonzero = self.temp(f"{base}.q"), self.temp(f"{base}.r"), self.temp(f"{base}.rnz")
         self.inst(f"{q} = {'sdiv' if signed else 'udiv'} {ty} {a}, {b}")
         self.inst(f"{r} = {'srem' if signed else 'urem'} {ty} {a}, {b}")
-        self.inst(f"{nonzero} = icmp ne {ty} {r}, 0")
+        self.inst(f"{nonzero} = icmp ne {ty} {r}, {zero}")
         if signed:
             rneg, bneg, signs = self.temp(f"{base}.rneg"), self.temp(f"{base}.bneg"), self.temp(f"{base}.signs")
-            self.inst(f"{rneg} = icmp slt {ty} {r}, 0")
-            self.inst(f"{bneg} = icmp slt {ty} {b}, 0")
-            self.inst(f"{signs} = icmp {'ne' if rounding == 'floor' else 'eq'} i1 {rneg}, {bneg}")
+            self.inst(f"{rneg} = icmp slt {ty} {r}, {zero}")
+            self.inst(f"{bneg} = icmp slt {ty} {b}, {zero}")
+            self.inst(f"{signs} = icmp {'ne' if rounding == 'floor' else 'eq'} {mask} {rneg}, {bneg}")
             fix = self.temp(f"{base}.fix")
-            self.inst(f"{fix} = and i1 {nonzero}, {signs}")
+            self.inst(f"{fix} = and {mask} {nonzero}, {signs}")
         else:
             fix = nonzero
         delta = self.temp(f"{base}.adj")
-        self.inst(f"{delta} = {'sext' if rounding == 'floor' else 'zext'} i1 {fix} to {ty}")
+        self.inst(f"{delta} = {'sext' if rounding == 'floor' else 'zext'} {mask} {fix} to {ty}")
         result = self.define(op.results[0])
         self.inst(f"{result} = add {ty} {q}, {delta}")
 
@@ -1132,31 +1245,37 @@ class FunctionEmitter:
         self.inst(f"{pointer} = getelementptr inbounds {layout.element.mem}, ptr {base}, i64 {offset}")
         return pointer, layout.element
 
-    def load(self, op: Operation, buffer: SSAValue, indices: Sequence[SSAValue]) -> None:
+    def load(self, op: Operation, buffer: SSAValue, indices: Sequence[SSAValue], lanes: int | None = None) -> None:
+        """One element, or `lanes` consecutive ones from the indexed element on (a vector load:
+        aligned to one element only, since the first lane may be any element)."""
         pointer, element = self.element_pointer(op, buffer, indices)
+        ty = LaneType(element, lanes)
         result_value = op.results[0]
-        if element.ir == element.mem:
+        if ty.ir == ty.mem:
             result = self.define(result_value)
-            self.inst(f"{result} = load {element.mem}, ptr {pointer}, align {element.size}")
+            self.inst(f"{result} = load {ty.mem}, ptr {pointer}, align {element.size}")
             return
         byte = self.temp(f"{sanitize(result_value.name_hint, 'v')}.byte")
-        self.inst(f"{byte} = load {element.mem}, ptr {pointer}, align {element.size}")
+        self.inst(f"{byte} = load {ty.mem}, ptr {pointer}, align {element.size}")
         result = self.define(result_value)
-        self.inst(f"{result} = icmp ne {element.mem} {byte}, 0")
+        self.inst(f"{result} = icmp ne {ty.mem} {byte}, {ty.zero}")
 
-    def store(self, op: Operation, value: SSAValue, buffer: SSAValue, indices: Sequence[SSAValue]) -> None:
+    def store(
+        self, op: Operation, value: SSAValue, buffer: SSAValue, indices: Sequence[SSAValue], lanes: int | None = None
+    ) -> None:
         if buffer in self.constant_buffers:
             raise OptFuseError(
                 f"emit-llvm: '{op.name}' stores into the constant memref.global @{self.constant_buffers[buffer]}: "
                 f"{describe_op(op)}"
             )
         pointer, element = self.element_pointer(op, buffer, indices)
+        ty = LaneType(element, lanes)
         stored = self.operand(value)
-        if element.ir != element.mem:
+        if ty.ir != ty.mem:
             widened = self.temp(f"{sanitize(value.name_hint, 'v')}.byte")
-            self.inst(f"{widened} = zext {element.ir} {stored} to {element.mem}")
+            self.inst(f"{widened} = zext {ty.ir} {stored} to {ty.mem}")
             stored = widened
-        self.inst(f"store {element.mem} {stored}, ptr {pointer}, align {element.size}")
+        self.inst(f"store {ty.mem} {stored}, ptr {pointer}, align {element.size}")
 
     def loop_load(self, op: loop.LoadOp) -> None:
         self.load(op, op.buffer, op.indices)
@@ -1164,11 +1283,59 @@ class FunctionEmitter:
     def loop_store(self, op: loop.StoreOp) -> None:
         self.store(op, op.value, op.buffer, op.indices)
 
+    def vector_load(self, op: loop.VectorLoadOp) -> None:
+        self.load(op, op.buffer, op.indices, self.lanes_of(op.result, op).lanes)
+
+    def vector_store(self, op: loop.VectorStoreOp) -> None:
+        self.store(op, op.value, op.buffer, op.indices, self.lanes_of(op.value, op).lanes)
+
     def memref_load(self, op: memref.LoadOp) -> None:
         self.load(op, op.memref, op.indices)
 
     def memref_store(self, op: memref.StoreOp) -> None:
         self.store(op, op.value, op.memref, op.indices)
+
+    # -- vector lanes
+
+    def broadcast(self, op: vector.BroadcastOp) -> None:
+        """A scalar in every lane: insert it into lane 0, then shuffle lane 0 everywhere (LLVM's
+        splat idiom, which clang turns into one broadcast instruction). A constant's broadcast
+        is a vector constant, as scalar constants are literals."""
+        ty = self.lanes_of(op.vector, op)
+        if isinstance(op.source.type, VectorType):
+            if op.source.type != op.vector.type:
+                raise OptFuseError(f"emit-llvm: only broadcasts of a scalar are supported: {describe_op(op)}")
+            self.alias(op.vector, self.operand(op.source))  # the identity broadcast
+            return
+        if not (source := self.operand(op.source)).startswith("%"):  # a literal: a vector constant
+            self.alias(op.vector, ty.splat(source))
+            return
+        first = self.temp(f"{sanitize(op.vector.name_hint, 'splat')}.lane0")
+        self.inst(f"{first} = insertelement {ty.ir} poison, {ty.element.ir} {source}, i64 0")
+        result = self.define(op.vector)
+        self.inst(f"{result} = shufflevector {ty.ir} {first}, {ty.ir} poison, <{ty.lanes} x i32> zeroinitializer")
+
+    def lane_position(self, op: vector.ExtractOp | vector.InsertOp, vector_value: SSAValue) -> int:
+        """The one static lane an extract or insert names; dynamic or several positions are errors."""
+        positions = op.static_position.get_values()
+        ty = self.lanes_of(vector_value, op)
+        if len(positions) != 1 or op.dynamic_position or not 0 <= positions[0] < (ty.lanes or 0):
+            raise OptFuseError(
+                f"emit-llvm: '{op.name}' must name one static lane of a 1-D vector: {describe_op(op)}"
+            )
+        return positions[0]
+
+    def extract(self, op: vector.ExtractOp) -> None:
+        lane = self.lane_position(op, op.vector)
+        result = self.define(op.result)
+        self.inst(f"{result} = extractelement {self.typed(op.vector, op)}, i64 {lane}")
+
+    def insert(self, op: vector.InsertOp) -> None:
+        lane = self.lane_position(op, op.dest)
+        if isinstance(op.source.type, VectorType):
+            raise OptFuseError(f"emit-llvm: '{op.name}' must insert a scalar: {describe_op(op)}")
+        result = self.define(op.result)
+        self.inst(f"{result} = insertelement {self.typed(op.dest, op)}, {self.typed(op.source, op)}, i64 {lane}")
 
     def alloc(self, op: loop.AllocOp) -> None:
         buffer = buffer_type(op.buffer.type, op)
@@ -1569,6 +1736,11 @@ HANDLERS: dict[type[Operation], Handler] = {
     loop.YieldOp: FunctionEmitter.yield_outside_loop,
     loop.LoadOp: FunctionEmitter.loop_load,
     loop.StoreOp: FunctionEmitter.loop_store,
+    loop.VectorLoadOp: FunctionEmitter.vector_load,
+    loop.VectorStoreOp: FunctionEmitter.vector_store,
+    vector.BroadcastOp: FunctionEmitter.broadcast,
+    vector.ExtractOp: FunctionEmitter.extract,
+    vector.InsertOp: FunctionEmitter.insert,
     loop.CheckOp: FunctionEmitter.check,
     loop.AllocOp: FunctionEmitter.alloc,
     loop.ViewOp: FunctionEmitter.view,

@@ -27,6 +27,14 @@ A run-time check fails the run, with a message, when its `i1` is false (the
 kernel goes on; the entry point then returns status 2):
 
     loop.check %ok, "Gather node 'g': an index is out of range"
+
+`unroll-and-jam` computes neighbouring outputs as the lanes of builtin vectors
+(arith and math ops on `vector<16xf32>`, xDSL's `vector.broadcast`,
+`vector.extract` and `vector.insert` between lanes and scalars); a vector reads
+and writes consecutive elements along a buffer's last dim:
+
+    %v = loop.vector_load %x[%i, %k] : memref<4x64xf32>, vector<16xf32>
+    loop.vector_store %v, %out[%i, %k] : memref<4x64xf32>, vector<16xf32>
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr, StringAttr, i1
+from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr, StringAttr, VectorType, i1
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     AnyAttr,
@@ -336,6 +344,63 @@ class StoreOp(IRDLOperation):
 
 
 @irdl_op_definition
+class VectorLoadOp(IRDLOperation):
+    """Reads consecutive elements of the last dim as one vector: `%v = loop.vector_load
+    %buf[%i, %j] : memref<4x64xf32>, vector<16xf32>` holds [%i, %j] ... [%i, %j + 15]."""
+
+    name = "loop.vector_load"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    buffer = operand_def(MemRefType.constr(T))
+    indices = var_operand_def(IndexType)
+    result = result_def(VectorType.constr(T))
+    traits = traits_def(MemoryReadEffect())
+    assembly_format = "$buffer `[` $indices `]` attr-dict `:` type($buffer) `,` type($result)"
+
+    def __init__(self, buffer: SSAValue | Operation, indices: Sequence[SSAValue | Operation], lanes: int):
+        buffer_type = SSAValue.get(buffer).type
+        assert isinstance(buffer_type, MemRefType)
+        super().__init__(operands=[buffer, indices], result_types=[VectorType(buffer_type.element_type, [lanes])])
+
+    def verify_(self) -> None:
+        _verify_one_index_per_dim(self, self.buffer, self.indices)
+        _verify_one_dim(self, self.result.type)
+
+
+@irdl_op_definition
+class VectorStoreOp(IRDLOperation):
+    """Writes a vector to consecutive elements of the last dim: `loop.vector_store %v,
+    %buf[%i, %j] : memref<4x64xf32>, vector<16xf32>` writes [%i, %j] ... [%i, %j + 15]."""
+
+    name = "loop.vector_store"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    value = operand_def(VectorType.constr(T))
+    buffer = operand_def(MemRefType.constr(T))
+    indices = var_operand_def(IndexType)
+    traits = traits_def(MemoryWriteEffect())
+    assembly_format = "$value `,` $buffer `[` $indices `]` attr-dict `:` type($buffer) `,` type($value)"
+
+    def __init__(self, value: SSAValue | Operation, buffer: SSAValue | Operation, indices: Sequence[SSAValue | Operation]):
+        super().__init__(operands=[value, buffer, indices])
+
+    def verify_(self) -> None:
+        _verify_one_index_per_dim(self, self.buffer, self.indices)
+        _verify_one_dim(self, self.value.type)
+
+
+def _verify_one_dim(op: Operation, type_: Attribute) -> None:
+    assert isinstance(type_, VectorType)
+    if type_.get_num_dims() != 1 or type_.get_num_scalable_dims():
+        raise VerifyException(f"{op.name}: {type_} is not a one-dimensional, fixed-size vector")
+
+
+LOADS = (LoadOp, VectorLoadOp)
+"""The ops that read a buffer element or elements (for passes that ask what a loop reads)."""
+
+STORES = (StoreOp, VectorStoreOp)
+"""The ops that write a buffer element or elements."""
+
+
+@irdl_op_definition
 class CheckOp(IRDLOperation):
     """A run-time check: when `condition` is false, the run fails with `message`.
 
@@ -469,4 +534,4 @@ class ViewOp(IRDLOperation):
             )
 
 
-Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, CheckOp, AllocOp, ViewOp], [])
+Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, VectorLoadOp, VectorStoreOp, CheckOp, AllocOp, ViewOp], [])

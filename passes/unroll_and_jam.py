@@ -22,18 +22,48 @@ the lanes' epilogues and stores follow it:
     }                                                  loop.store %s#0, %out[%ow] ... loop.store %s#7, %out[%ow7]
                                                      }
 
-The lanes are independent chains that the CPU overlaps, and clang's SLP
-vectorizer turns contiguous lanes into vector ops. An op whose operands are
-the same in every lane (a weight that does not depend on the output loop's
-index, or index math of the reduction) is emitted once. When the output
+The lanes are independent chains that the CPU overlaps. An op whose operands
+are the same in every lane (a weight that does not depend on the output loop's
+index, or index math of the reduction) is emitted once.
+
+With `vectors` (the default), the `factor` lanes are the elements of vectors,
+so the vector registers are chosen here, not left to clang's SLP vectorizer
+(which packed the lanes only in part: a 1x1 conv ran mostly scalar FMAs):
+
+    loop.for %ow = %c0 to %c56 step %c8 {
+      %s = loop.for %k = ... iter_args(%a = %zero8) -> (vector<8xf32>) {
+        %x = loop.vector_load %in[%k, %ow] : memref<64x56xf32>, vector<8xf32>
+        %w = loop.load %wt[%k] : memref<64xf32>
+        %wv = vector.broadcast %w : f32 to vector<8xf32>
+        %p = arith.mulf %x, %wv fastmath<contract> : vector<8xf32>
+        %n = arith.addf %a, %p fastmath<contract> : vector<8xf32>
+        loop.yield %n : vector<8xf32>
+      }
+      loop.vector_store %s, %out[%ow] : memref<56xf32>, vector<8xf32>
+    }
+
+A load or store whose lanes are side by side (its last index is the output
+index plus lane-invariant terms, the others lane-invariant, the loop stepping
+by one) is one vector load or store at lane 0's index; a value the same in
+every lane is broadcast where a vector needs it; an op on float or integer
+values whose verifier accepts vectors (arith's and math's elementwise ops) is
+one op on vectors; accumulators are vectors. Everything else (index math, a
+strided load or store, a compare: xDSL's `arith.cmpf` gives a scalar i1) is
+copied lane by lane, on elements taken out with `vector.extract` and put back
+with `vector.insert`. The numbers are the same as the scalar jam's: each
+element is the same scalar computation in the same order. When the output
 loop's trip count is not a constant multiple of `factor` (or not a constant),
 the original loop stays as a remainder loop starting where the stepped one
-ends; a constant remainder of r > 1 iterations is itself jammed by r.
+ends; a constant remainder of r > 1 iterations is itself jammed by r (with
+`vectors`, by powers of two: 26 lanes as 16, 8 and 2).
 
-Then, with `outer-factor`, the nearest loop around each jammed loop is stepped
-the same way (a conv's output channel, a matmul's row), through the loops in
-its body: every loop nested in it (the jammed loop, its remainder, a padded
-conv's border columns) becomes one loop computing every outer lane, and each
+Then, with `outer-factor`, a loop around each jammed loop is stepped the same
+way (a conv's output channel, a matmul's row), through the loops in its body:
+the one whose lanes share the most of the jammed loop's vector loads (the
+nearest, of equals; a matmul's rows share b's rows, a conv's channels its
+input rows, while its output rows would share only scalar weights). Every
+loop nested in it (the jammed loop, its remainder, a padded conv's border
+columns) becomes one loop computing every outer lane, and each
 reduction carries `factor` x `outer-factor` accumulators. A load the same for
 every outer lane (the input row of a conv, shared by its output channels) is
 emitted once: this is register blocking. Ops are copied outer lane by outer
@@ -74,7 +104,11 @@ element shared by all of them), then the strided loops inside it by
 `outer-factor` (each weight vector shared by that many output columns).
 Packing needs the argument to be the same constant global at every call, read
 by loads only, with the lane in one dim of every load; otherwise the strided
-loop is left alone.
+loop is left alone. With `vectors`, a conv whose columns do read side by side
+takes the channels as its lanes too, when they fill a vector (at least `factor`
+channels): a padded conv's border columns are then vectors as well, and a short
+row (14 columns) leaves no lane idle. The channels are the outermost lanes
+(the conv's input is streamed once per `factor` channels).
 
 A loop that fails any of these is left untouched. Reassociation is not needed:
 each lane keeps its own accumulator and its own order of summation, so the
@@ -87,31 +121,37 @@ with the flag).
 
 Runs on kernels (functions without `loop.entry`), so it is independent of
 `plan-memory`, which plans the entry function's buffers; the default pipeline
-runs it right after lower-to-loops. `factor=1` leaves everything as it is.
+runs it after lower-to-loops and approximate-math (whose polynomials are then
+computed on vectors). `factor=1` leaves everything as it is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, func, memref
+from xdsl.dialects import arith, builtin, func, memref, vector
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
     FunctionType,
     IndexType,
+    AnyFloat,
     IntegerAttr,
+    IntegerType,
     MemRefType,
     StringAttr,
     TensorType,
     UnitAttr,
+    VectorType,
+    i1,
 )
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.traits import is_side_effect_free
+from xdsl.transforms.dead_code_elimination import region_dce
 
 from dialects import loop
 from dialects.dtypes import numpy_dtype
@@ -151,15 +191,15 @@ def _only_loads_and_pure(op: Operation) -> bool:
     for nested in op.walk():
         if nested is op and _is_reduction(op):
             continue
-        if isinstance(nested, loop.LoadOp | loop.YieldOp) or _is_reduction(nested):
+        if isinstance(nested, (*loop.LOADS, loop.YieldOp)) or _is_reduction(nested):
             continue
         if nested.regions or not is_side_effect_free(nested):
             return False
     return True
 
 
-def _buffers(op: Operation, kind: type[loop.LoadOp] | type[loop.StoreOp]) -> set[SSAValue]:
-    return {nested.buffer for nested in op.walk() if isinstance(nested, kind)}
+def _buffers(op: Operation, kinds: tuple[type[Operation], ...]) -> set[SSAValue]:
+    return {nested.buffer for nested in op.walk() if isinstance(nested, kinds)}  # type: ignore[attr-defined]
 
 
 def calls_by_callee(module: builtin.ModuleOp) -> dict[str, list[func.CallOp]]:
@@ -204,10 +244,10 @@ def _jammable_block(block: Block, variant: set[SSAValue]) -> bool:
                 return False
         elif op.regions:
             return False
-        elif isinstance(op, loop.StoreOp):
+        elif isinstance(op, loop.STORES):
             if not any(i in variant for i in op.indices):
                 return False  # every lane would store to the same element
-        elif not (isinstance(op, loop.LoadOp) or is_side_effect_free(op)):
+        elif not (isinstance(op, loop.LOADS) or is_side_effect_free(op)):
             return False
     return True
 
@@ -237,8 +277,8 @@ def can_jam(
         return False
     if innermost and contiguous and not _lanes_read_contiguously(output, variant):
         return False
-    stored = _buffers(output, loop.StoreOp)
-    loaded = _buffers(output, loop.LoadOp)
+    stored = _buffers(output, loop.STORES)
+    loaded = _buffers(output, loop.LOADS)
     if stored & loaded:
         return False
     return _callers_keep_apart(function, stored, loaded, calls)
@@ -488,15 +528,7 @@ def _jam_reduction(op: loop.ForOp, target: Block, maps: list[dict[SSAValue, SSAV
             inner[arg] = new_arg
         inner_maps.append(inner)
     _jam_block(op.body.block, jammed.body.block, inner_maps)
-    # The lanes are the parallelism now: folding into a lane's accumulator loses its
-    # `reassoc`, so clang's loop vectorizer no longer vectorizes the reduction loop itself
-    # (gathers along k) and its SLP vectorizer packs the lanes into vector registers instead.
-    # Each lane then sums in exactly the original order.
-    accumulators = set(jammed.carried_args)
-    for nested in jammed.body.block.ops:
-        fastmath = getattr(nested, "fastmath", None)
-        if fastmath is not None and accumulators & set(nested.operands):
-            nested.fastmath = arith.FastMathFlagsAttr([f for f in fastmath.data if f != arith.FastMathFlag.REASSOC])
+    _sum_in_order(jammed)
     terminator = op.body.block.last_op
     assert isinstance(terminator, loop.YieldOp)
     jammed.body.block.add_op(loop.YieldOp(*(m.get(v, v) for m in inner_maps for v in terminator.values)))
@@ -507,8 +539,226 @@ def _jam_reduction(op: loop.ForOp, target: Block, maps: list[dict[SSAValue, SSAV
             jammed.res[lane * carried + j].name_hint = result.name_hint
 
 
-def unroll_and_jam(output: OutputLoop, factor: int) -> OutputLoop:
+def _sum_in_order(jammed: loop.ForOp) -> None:
+    """The lanes are the parallelism now: folding into a lane's accumulator loses its
+    `reassoc`, so clang's loop vectorizer does not vectorize the reduction loop itself
+    (gathers along k). Each lane then sums in exactly the original order."""
+    accumulators = set(jammed.carried_args)
+    for nested in jammed.body.block.ops:
+        fastmath = getattr(nested, "fastmath", None)
+        if fastmath is not None and accumulators & set(nested.operands):
+            nested.fastmath = arith.FastMathFlagsAttr([f for f in fastmath.data if f != arith.FastMathFlag.REASSOC])
+
+
+def _vector_element(type_: Attribute) -> bool:
+    """A type whose lanes live in one vector register: floats and integers (not i1, not index)."""
+    return isinstance(type_, AnyFloat) or (isinstance(type_, IntegerType) and type_.width.data > 1)
+
+
+_ACCEPTS_VECTORS: dict[tuple[str, tuple[Attribute, ...]], bool] = {}
+
+
+def _accepts_vectors(op: Operation, operand_types: Sequence[Attribute], result_types: Sequence[Attribute]) -> bool:
+    """Whether the op's own verifier accepts these (vector) types: arith's and math's elementwise
+    ops do, `arith.cmpf` (i1 results) and `arith.sitofp` do not in xDSL. Asked once per kind."""
+    key = (op.name, (*operand_types, *result_types))
+    if key not in _ACCEPTS_VECTORS:
+        trial = type(op).create(
+            operands=Block(arg_types=operand_types).args,
+            result_types=result_types,
+            properties=dict(op.properties),
+            attributes=dict(op.attributes),
+        )
+        try:
+            trial.verify()
+            _ACCEPTS_VECTORS[key] = True
+        except Exception:  # noqa: BLE001 - any refusal of the verifier means: not on vectors
+            _ACCEPTS_VECTORS[key] = False
+        trial.drop_all_references()
+    return _ACCEPTS_VECTORS[key]
+
+
+@dataclass
+class _Lanes:
+    """Where the values of a loop jammed into vectors live, while its body is copied into `target`.
+
+    A value of the source body is uniform (the same in every lane: one scalar, in every
+    map), a vector (lane l in element l: `vectors`), or per lane (lane l's scalar in
+    `maps[l]`). Conversions are emitted where a use needs the other form, and kept.
+    """
+
+    target: Block
+    maps: list[dict[SSAValue, SSAValue]]
+    vectors: dict[SSAValue, SSAValue]
+    consecutive: Callable[[Sequence[SSAValue]], bool]
+    """Whether source indices address the lanes' elements side by side (lane l at the last index + l)."""
+    packed: dict[SSAValue, SSAValue] = field(default_factory=dict)
+    """Vectors built from uniform or per-lane values (broadcasts, inserts), kept for later uses."""
+
+    def inside(self, block: Block) -> _Lanes:
+        """The same lanes for a nested block: values converted in there stay in there."""
+        return _Lanes(block, [dict(m) for m in self.maps], dict(self.vectors), self.consecutive, dict(self.packed))
+
+    def emit(self, op: Operation) -> Operation:
+        self.target.add_op(op)
+        return op
+
+    def uniform(self, value: SSAValue) -> bool:
+        first = self.maps[0].get(value, value)
+        return value not in self.vectors and all(m.get(value, value) is first for m in self.maps[1:])
+
+    def vector(self, value: SSAValue) -> SSAValue:
+        if value in self.vectors:
+            return self.vectors[value]
+        if value not in self.packed:
+            lanes = [m.get(value, value) for m in self.maps]
+            built = self.emit(vector.BroadcastOp(lanes[0], VectorType(value.type, [len(lanes)]))).results[0]
+            if not self.uniform(value):
+                for lane, scalar in enumerate(lanes[1:], 1):
+                    built = self.emit(vector.InsertOp(scalar, built, [lane])).results[0]
+            self.packed[value] = built
+        return self.packed[value]
+
+    def scalar(self, value: SSAValue, lane: int) -> SSAValue:
+        m = self.maps[lane]
+        if value not in m and value in self.vectors:
+            m[value] = self.emit(vector.ExtractOp(self.vectors[value], [lane], value.type)).results[0]
+        return m.get(value, value)
+
+
+def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
+    """Append to `lanes.target` the ops of `source` computing every lane, as vectors where they can be.
+
+    Uniform ops are emitted once; loads and stores of side-by-side elements become
+    vector loads and stores; an elementwise op on vector-able types is one op on
+    vectors; reductions carry vector accumulators; anything else (index math, a
+    strided load, a compare) is copied lane by lane.
+    """
+    for op in list(source.ops):
+        if isinstance(op, loop.YieldOp):
+            continue
+        if all(lanes.uniform(v) for v in loop.values_used_inside(op)) and _only_loads_and_pure(op):
+            clone = lanes.emit(op.clone(value_mapper=dict(lanes.maps[0])))
+            for m in lanes.maps:
+                m.update(zip(op.results, clone.results))
+        elif _is_reduction(op):
+            assert isinstance(op, loop.ForOp)
+            _vector_jam_reduction(op, lanes)
+        elif isinstance(op, OutputLoop):
+            _vector_jam_loop(op, lanes)
+        elif isinstance(op, loop.LoadOp) and _vector_element(op.result.type) and lanes.consecutive(op.indices):
+            indices = [lanes.scalar(i, 0) for i in op.indices]
+            lanes.vectors[op.result] = lanes.emit(loop.VectorLoadOp(op.buffer, indices, len(lanes.maps))).results[0]
+        elif isinstance(op, loop.StoreOp) and _vector_element(op.value.type) and lanes.consecutive(op.indices):
+            value = lanes.vector(op.value)
+            lanes.emit(loop.VectorStoreOp(value, op.buffer, [lanes.scalar(i, 0) for i in op.indices]))
+        elif not _vector_op(op, lanes):
+            for lane, m in enumerate(lanes.maps):
+                mapper = {v: lanes.scalar(v, lane) for v in op.operands}
+                clone = lanes.emit(op.clone(value_mapper=mapper))
+                m.update(zip(op.results, clone.results))
+
+
+def _vector_op(op: Operation, lanes: _Lanes) -> bool:
+    """Emit `op` once on vectors, when its verifier accepts them; False when it does not.
+
+    i1 operands (a select's condition) must be uniform: xDSL's compares give scalar i1s only.
+    """
+    if op.regions or not op.results or not is_side_effect_free(op) or isinstance(op, loop.LOADS):
+        return False
+    width = len(lanes.maps)
+    if not all(_vector_element(r.type) for r in op.results):
+        return False
+    for operand in op.operands:
+        if not (_vector_element(operand.type) or (operand.type == i1 and lanes.uniform(operand))):
+            return False
+    vector_types = [VectorType(r.type, [width]) for r in op.results]
+    operand_types = [o.type if o.type == i1 else VectorType(o.type, [width]) for o in op.operands]
+    if not _accepts_vectors(op, operand_types, vector_types):
+        return False
+    operands = [lanes.scalar(o, 0) if o.type == i1 else lanes.vector(o) for o in op.operands]
+    emitted = lanes.emit(
+        type(op).create(operands=operands, result_types=vector_types, properties=dict(op.properties), attributes=dict(op.attributes))
+    )
+    for result, value in zip(op.results, emitted.results):
+        value.name_hint = result.name_hint
+        lanes.vectors[result] = value
+    return True
+
+
+def _vector_jam_loop(op: OutputLoop, lanes: _Lanes) -> None:
+    """One nested loop (its bounds are the same in every lane) whose body computes every lane."""
+    jammed = type(op)(*(lanes.scalar(v, 0) for v in (op.lower_bound, op.upper_bound, op.step)))
+    jammed.induction_var.name_hint = op.induction_var.name_hint
+    terminator = jammed.body.block.last_op
+    assert terminator is not None
+    terminator.detach()
+    inner = lanes.inside(jammed.body.block)
+    for m in inner.maps:
+        m[op.induction_var] = jammed.induction_var
+    _vector_jam_block(op.body.block, inner)
+    jammed.body.block.add_op(terminator)
+    lanes.emit(jammed)
+
+
+def _vector_jam_reduction(op: loop.ForOp, lanes: _Lanes) -> None:
+    """One loop.for carrying each accumulator as one vector (per lane, if its type cannot be)."""
+    width = len(lanes.maps)
+    as_vector = [_vector_element(arg.type) for arg in op.carried_args]
+    inits: list[SSAValue] = []
+    for init, whole in zip(op.inits, as_vector):
+        inits += [lanes.vector(init)] if whole else [lanes.scalar(init, lane) for lane in range(width)]
+    jammed = loop.ForOp(*(lanes.scalar(v, 0) for v in (op.lower_bound, op.upper_bound, op.step)), inits=inits)
+    jammed.induction_var.name_hint = op.induction_var.name_hint
+    inner = lanes.inside(jammed.body.block)
+    for m in inner.maps:
+        m[op.induction_var] = jammed.induction_var
+    _bind_lanes(op.carried_args, as_vector, iter(jammed.carried_args), inner)
+    _vector_jam_block(op.body.block, inner)
+    terminator = op.body.block.last_op
+    assert isinstance(terminator, loop.YieldOp)
+    yielded: list[SSAValue] = []
+    for value, whole in zip(terminator.values, as_vector):
+        yielded += [inner.vector(value)] if whole else [inner.scalar(value, lane) for lane in range(width)]
+    inner.emit(loop.YieldOp(*yielded))
+    _sum_in_order(jammed)
+    lanes.emit(jammed)
+    _bind_lanes(op.res, as_vector, iter(jammed.res), lanes)
+
+
+def _bind_lanes(sources: Sequence[SSAValue], as_vector: Sequence[bool], jammed: Iterator[SSAValue], lanes: _Lanes) -> None:
+    """Map each source value to the next jammed value (a vector), or to the next `width` (per lane)."""
+    for source, whole in zip(sources, as_vector):
+        if whole:
+            lanes.vectors[source] = next(jammed)
+            lanes.vectors[source].name_hint = source.name_hint
+        else:
+            for m in lanes.maps:
+                m[source] = next(jammed)
+                m[source].name_hint = source.name_hint
+
+
+def _consecutive_lanes(output: OutputLoop) -> Callable[[Sequence[SSAValue]], bool]:
+    """For `_Lanes.consecutive`: indices whose last one is `output`'s index plus lane-invariant
+    terms and the others lane-invariant, when `output` steps by one."""
+    variant = _lane_variant(output)
+    unit_step = loop.constant_index(output.step) == 1
+
+    def consecutive(indices: Sequence[SSAValue]) -> bool:
+        return (
+            unit_step
+            and bool(indices)
+            and not any(i in variant for i in indices[:-1])
+            and _steps_by_one(indices[-1], output.induction_var, variant)
+        )
+
+    return consecutive
+
+
+def unroll_and_jam(output: OutputLoop, factor: int, vectors: bool = False) -> OutputLoop:
     """Rewrite `output` (checked by `can_jam`) into a loop stepping by `factor` lanes, plus a remainder loop.
+
+    With `vectors`, the lanes are computed as the elements of vectors where they can be.
 
     Returns the stepped loop.
     """
@@ -552,7 +802,11 @@ def unroll_and_jam(output: OutputLoop, factor: int) -> OutputLoop:
         lane_iv = arith.AddiOp(iv, _index_constant(lane * step, output), overflow=overflow)
         body.add_op(lane_iv)
         maps.append({output.induction_var: lane_iv.result})
-    _jam_block(output.body.block, body, maps)
+    if vectors:
+        _vector_jam_block(output.body.block, _Lanes(body, maps, {}, _consecutive_lanes(output)))
+        region_dce(stepped.body)  # the lanes' indices that only vector loads and stores replaced
+    else:
+        _jam_block(output.body.block, body, maps)
     body.add_op(terminator)
     parent = output.parent_block()
     assert parent is not None
@@ -575,12 +829,16 @@ class UnrollAndJamPass(ModulePass):
 
     name = "unroll-and-jam"
 
-    factor: int = 16
+    factor: int = 32
     """Lanes of the innermost output loop (contiguous outputs: the vector lanes)."""
 
     outer_factor: int = 4
     """Lanes of the nearest enclosing output loop too (register blocking: each of the
     innermost lanes' loads is shared by `outer_factor` accumulators); 1: none."""
+
+    vectors: bool = True
+    """Compute the `factor` lanes as the elements of vectors (vector loads, stores and
+    arithmetic in the IR); false: as scalar copies, for clang's SLP vectorizer to pack."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         calls = calls_by_callee(op)
@@ -588,35 +846,47 @@ class UnrollAndJamPass(ModulePass):
             if not isinstance(function, func.FuncOp) or function.is_declaration or ENTRY_ATTR in function.attributes:
                 continue
             callers = calls.get(function.sym_name.data, [])
-            jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate)
-            self._jam_all(function, callers, self.outer_factor, _enclosing_output_loop, jammed)
-            self._jam_channels(function, callers, op)
+            channels = self._jam_channels(function, callers, op)
+            jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate, vectors=self.vectors, outside=channels)
+            self._jam_all(function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, function, callers), jammed)
 
-    def _jam_channels(self, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> None:
-        """Loops left alone for strided lanes: the lanes become an enclosing loop's (a conv's output
-        channels), whose constant operands are packed so that those lanes read side by side; the
-        strided loop is then jammed by `outer_factor` around them (module docstring)."""
+    def _jam_channels(self, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> list[OutputLoop]:
+        """The lanes become an enclosing loop's (a conv's output channels), whose constant operands
+        are packed so that those lanes read side by side; the loops inside are then jammed by
+        `outer_factor` around them (module docstring). The channel loops jammed.
+
+        For loops whose own lanes read strided; with `vectors`, also for loops whose lanes read
+        side by side, when the channels fill a vector: the channels then share each input
+        element, a padded conv's border columns are vectors too, and no lane is idle at the end
+        of a short row (a 14-wide row is 16 lanes, 12 of them used).
+        """
         if self.factor < 2:
-            return
-        strided = [
-            l for l in function.walk()
-            if isinstance(l, OutputLoop) and not can_jam(l, self.factor, function, calls) and can_jam(l, self.factor, function, calls, contiguous=False)
-        ]  # fmt: skip
+            return []
         chosen: list[tuple[OutputLoop, dict[int, int]]] = []
-        for inner in strided:
+        for inner in function.walk():
+            if not isinstance(inner, OutputLoop) or not can_jam(inner, self.factor, function, calls, contiguous=False):
+                continue
+            strided = not can_jam(inner, self.factor, function, calls)
+            if not strided and not self.vectors:
+                continue
             found = _channel_loop(inner, function, calls, module, self.factor)
-            if found is not None and all(found[0] is not c[0] and not c[0].is_ancestor(found[0]) for c in chosen):
+            if found is None or (not strided and (found[0].trip_count() or 0) < self.factor):
+                continue
+            if all(found[0] is not c[0] and not c[0].is_ancestor(found[0]) for c in chosen):
                 chosen.append(found)
+        stepped_all: list[OutputLoop] = []
         for channels, packing in chosen:
             for argument, dim in packing.items():
                 _pack_constant(function, argument, dim, calls, module)
-            stepped = _jam_with_remainder(channels, self.factor)
+            stepped = _jam_with_remainder(channels, self.factor, self.vectors)
+            stepped_all += stepped
             if self.outer_factor < 2:
                 continue
             for loop_op in stepped:
                 for inner in [l for l in loop_op.walk() if l is not loop_op and isinstance(l, OutputLoop) and can_jam(l, self.outer_factor, function, calls, contiguous=False)]:
                     trips = inner.trip_count()
                     unroll_and_jam(inner, self.outer_factor if trips is None else min(self.outer_factor, trips))
+        return stepped_all
 
     @staticmethod
     def _jam_all(
@@ -625,12 +895,18 @@ class UnrollAndJamPass(ModulePass):
         factor: int,
         choose: Callable[[Operation], Operation | None],
         innermost: list[OutputLoop] | None = None,
+        vectors: bool = False,
+        outside: Sequence[OutputLoop] = (),
     ) -> list[OutputLoop]:
-        """Jam by `factor` every innermost jammable loop (or `choose` of each loop in `innermost`)."""
+        """Jam by `factor` every innermost jammable loop not in a loop of `outside` (or `choose`
+        of each loop in `innermost`)."""
         if factor < 2:
             return innermost or []
         if innermost is None:
-            candidates: list[Operation] = [l for l in function.walk() if isinstance(l, OutputLoop) and can_jam(l, factor, function, calls)]
+            candidates: list[Operation] = [
+                l for l in function.walk()
+                if isinstance(l, OutputLoop) and not any(o.is_ancestor(l) for o in outside) and can_jam(l, factor, function, calls)
+            ]  # fmt: skip
         else:
             chosen = [choose(l) for l in innermost]
             unique = list(dict.fromkeys(c for c in chosen if c is not None))
@@ -639,28 +915,50 @@ class UnrollAndJamPass(ModulePass):
         stepped = []
         for candidate in candidates:
             assert isinstance(candidate, OutputLoop)
-            stepped += _jam_with_remainder(candidate, factor)
+            stepped += _jam_with_remainder(candidate, factor, vectors)
         return stepped
 
 
-def _jam_with_remainder(output: OutputLoop, factor: int) -> list[OutputLoop]:
+def _jam_with_remainder(output: OutputLoop, factor: int, vectors: bool = False) -> list[OutputLoop]:
     """`unroll_and_jam` by `factor` (by the trip count when it is smaller); the stepped loops.
 
     A constant remainder of r > 1 iterations (the original loop, now starting where
     the stepped one ends) is jammed by r: one more iteration of independent lanes.
+    With `vectors`, every width is a power of two, the remainder split into such
+    widths (26 lanes: 16, 8, 2): LLVM splits an odd vector such as <26 x float>
+    into pieces it then computes badly.
     """
     trips = output.trip_count()
-    stepped = [unroll_and_jam(output, factor if trips is None else min(factor, trips))]
-    if trips is not None and trips > factor and (rest := trips % factor) >= 2:
-        stepped.append(unroll_and_jam(output, rest))
+    if trips is None:
+        return [unroll_and_jam(output, factor, vectors)]
+    stepped: list[OutputLoop] = []
+    left = trips
+    while left >= 2 and (not stepped or left < trips):
+        width = min(factor, left)
+        if vectors:
+            width = 1 << (width.bit_length() - 1)
+        stepped.append(unroll_and_jam(output, width, vectors))
+        left %= width
     return stepped
 
 
-def _enclosing_output_loop(inner: Operation) -> Operation | None:
-    """The nearest loop around `inner` with more than one iteration."""
+def _sharing_loop(inner: Operation, function: func.FuncOp, calls: Sequence[func.CallOp]) -> Operation | None:
+    """The loop around `inner` to jam by `outer-factor`: of the enclosing loops with more than one
+    iteration that can be jammed, the one whose lanes share the most of `inner`'s vector loads
+    (the nearest, of equals).
+
+    A conv's output channels share its input rows (each vector load then feeds every channel's
+    accumulator, and the input is streamed once per group of channels, not once per channel);
+    its output rows share only the weights, which are scalars. A matmul's rows share b's rows.
+    """
+    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp)]
+    best, best_shared = None, -1
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop):
-        if parent.trip_count() != 1:
-            return parent
+        if parent.trip_count() != 1 and can_jam(parent, 2, function, calls, innermost=False):
+            variant = _lane_variant(parent)
+            shared = sum(not any(i in variant for i in load.indices) for load in loads)
+            if shared > best_shared:
+                best, best_shared = parent, shared
         parent = parent.parent_op()
-    return None
+    return best

@@ -8,9 +8,9 @@
 // sums lose `reassoc` (each lane sums in order) and keep `contract` (FMA). The
 // epilogue (bias, relu) and the stores follow, lane by lane. The interior's 4
 // columns are a multiple of 2: no remainder loop.
-// RUN: opt-fuse %s -p 'fuse,lower-to-loops,unroll-and-jam{factor=2 outer-factor=1}' | filecheck %s
+// RUN: opt-fuse %s -p 'fuse,lower-to-loops,unroll-and-jam{factor=2 outer-factor=1 vectors=false}' | filecheck %s
 // The whole pipeline to LLVM IR accepts the result.
-// RUN: opt-fuse %s -p 'fuse,lower-to-loops,unroll-and-jam{factor=2 outer-factor=1},plan-memory,emit-llvm{target=x86_64}' | filecheck %s --check-prefix=LLVM
+// RUN: opt-fuse %s -p 'fuse,lower-to-loops,unroll-and-jam{factor=2 outer-factor=1 vectors=false},plan-memory,emit-llvm{target=x86_64}' | filecheck %s --check-prefix=LLVM
 
 // CHECK-LABEL: func.func private @conv_k0_conv2d_relu
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index

@@ -3,11 +3,11 @@
 // one accumulator per lane; the a-load, the same in every lane, is emitted once;
 // the lanes' stores follow the jammed nest. N = 10 is not a multiple of 4: the
 // original loop stays as the remainder, from 8 to 10, itself jammed by its 2 lanes.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' | filecheck %s
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=1 vectors=false}' | filecheck %s
 // The printed result parses back and verifies.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' | opt-fuse | filecheck %s
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=1 vectors=false}' | opt-fuse | filecheck %s
 // factor=1 changes nothing.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=1 outer-factor=1}' | filecheck %s --check-prefix=ONE
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=1 outer-factor=1 vectors=false}' | filecheck %s --check-prefix=ONE
 
 // CHECK-LABEL: func.func private @matmul_k0_matmul
 // CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index

@@ -5,7 +5,7 @@
 // each a-load (the same for the 4 columns) once per row: 6 loads for 8
 // multiply-adds. A row's 4 lanes stay together (a-loads, products, sums,
 // stores), the order the SLP vectorizer packs into vectors.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' | filecheck %s
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=2 vectors=false}' | filecheck %s
 
 // CHECK-LABEL: func.func private @matmul_k0_matmul
 // CHECK:         loop.parallel %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C2:.*]] {

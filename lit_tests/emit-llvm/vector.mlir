@@ -1,0 +1,139 @@
+// emit-llvm of 1-D fixed-size vectors (what unroll-and-jam makes of neighbouring
+// outputs): `vector<16xf32>` is `<16 x float>`, whatever the width. A vector load
+// or store is one `load`/`store <N x T>` at the first element's address, aligned
+// to one element; a vector store makes its parameter written (no `readonly`).
+// Arith and math ops are the scalar instructions and intrinsics on vector types
+// (`llvm.fma.v8f32`); maximumf's NaN test is lane by lane; libm functions, which
+// have no vector form we can count on, are called lane by lane. A broadcast is
+// insertelement + shufflevector (of a constant: a vector constant); extract
+// and insert name one static lane. A vector accumulator of a loop.for is a
+// vector phi.
+// RUN: opt-fuse %s -p 'emit-llvm{target=x86_64}' | filecheck %s
+// RUN: opt-fuse %s -p 'emit-llvm{target=aarch64}' | filecheck %s
+
+// CHECK-LABEL: define internal void @lanes(ptr noalias nocapture readonly dereferenceable(1024) %x, ptr noalias nocapture dereferenceable(1024) %out, i64 %i, float %s, i1 %c) #0 {
+// CHECK-NEXT:  entry:
+// CHECK-NEXT:    %x.idx = mul nuw nsw i64 %i, 64
+// CHECK-NEXT:    %x.idx.1 = add nuw nsw i64 %x.idx, 16
+// CHECK-NEXT:    %x.ptr = getelementptr inbounds float, ptr %x, i64 %x.idx.1
+// CHECK-NEXT:    %v = load <16 x float>, ptr %x.ptr, align 4
+// CHECK-NEXT:    %b.lane0 = insertelement <16 x float> poison, float %s, i64 0
+// CHECK-NEXT:    %b = shufflevector <16 x float> %b.lane0, <16 x float> poison, <16 x i32> zeroinitializer
+// CHECK-NEXT:    %m.num = call <16 x float> @llvm.maxnum.v16f32(<16 x float> %v, <16 x float> %b)
+// CHECK-NEXT:    %m.uno = fcmp uno <16 x float> %v, %b
+// CHECK-NEXT:    %m.nan = fadd <16 x float> %v, %b
+// CHECK-NEXT:    %m = select <16 x i1> %m.uno, <16 x float> %m.nan, <16 x float> %m.num
+// CHECK-NEXT:    %e = extractelement <16 x float> %m, i64 3
+// CHECK-NEXT:    %n = insertelement <16 x float> %m, float %e, i64 2
+// CHECK-NEXT:    %r.sqrt = call <16 x float> @llvm.sqrt.v16f32(<16 x float> %n)
+// CHECK-NEXT:    %r = fdiv <16 x float> <float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0, float 1.0>, %r.sqrt
+// CHECK-NEXT:    %w = select i1 %c, <16 x float> %r, <16 x float> %v
+// CHECK-NEXT:    %bits = bitcast <16 x float> %w to <16 x i32>
+// A broadcast constant is a vector constant.
+// CHECK-NEXT:    %shifted = shl <16 x i32> %bits, {{<(i32 23, ){15}i32 23>$}}
+// CHECK-NEXT:    %sum = add <16 x i32> %shifted, %bits
+// CHECK-NEXT:    %back = bitcast <16 x i32> %sum to <16 x float>
+// CHECK-NEXT:    %wide = fpext <16 x float> %back to <16 x double>
+// CHECK-NEXT:    %narrow = fptrunc <16 x double> %wide to <16 x float>
+// CHECK-NEXT:    %neg = fneg <16 x float> %narrow
+// CHECK-NEXT:    %out.idx = mul nuw nsw i64 %i, 64
+// CHECK-NEXT:    %out.ptr = getelementptr inbounds float, ptr %out, i64 %out.idx
+// CHECK-NEXT:    store <16 x float> %neg, ptr %out.ptr, align 4
+// CHECK-NEXT:    ret void
+func.func private @lanes(%x: memref<4x64xf32>, %out: memref<4x64xf32>, %i: index, %s: f32, %c: i1) {
+  %c16 = arith.constant 16 : index
+  %c0 = arith.constant 0 : index
+  %v = loop.vector_load %x[%i, %c16] : memref<4x64xf32>, vector<16xf32>
+  %b = vector.broadcast %s : f32 to vector<16xf32>
+  %m = arith.maximumf %v, %b : vector<16xf32>
+  %e = vector.extract %m[3] : f32 from vector<16xf32>
+  %n = vector.insert %e, %m [2] : f32 into vector<16xf32>
+  %r = math.rsqrt %n : vector<16xf32>
+  %w = arith.select %c, %r, %v : vector<16xf32>
+  %bits = arith.bitcast %w : vector<16xf32> to vector<16xi32>
+  %c23 = arith.constant 23 : i32
+  %b23 = vector.broadcast %c23 : i32 to vector<16xi32>
+  %shifted = arith.shli %bits, %b23 : vector<16xi32>
+  %sum = arith.addi %shifted, %bits : vector<16xi32>
+  %back = arith.bitcast %sum : vector<16xi32> to vector<16xf32>
+  %wide = arith.extf %back : vector<16xf32> to vector<16xf64>
+  %narrow = arith.truncf %wide : vector<16xf64> to vector<16xf32>
+  %neg = arith.negf %narrow : vector<16xf32>
+  loop.vector_store %neg, %out[%i, %c0] : memref<4x64xf32>, vector<16xf32>
+  func.return
+}
+
+// A dot product of rows, 8 lanes at a time: the accumulator is a vector phi; the
+// lanes are summed after the loop with extract and a contracting fadd.
+// CHECK-LABEL: define internal float @dot(ptr noalias nocapture readonly dereferenceable(128) %a, ptr noalias nocapture readonly dereferenceable(128) %b) #0 {
+// CHECK:       for.k:
+// CHECK-NEXT:    %k = phi i64 [ 0, %entry ], [ %k.next, %for.k.latch ]
+// CHECK-NEXT:    %acc = phi <8 x float> [ zeroinitializer, %entry ], [ %acc2, %for.k.latch ]
+// CHECK:       for.k.body:
+// CHECK-NEXT:    %a.ptr = getelementptr inbounds float, ptr %a, i64 %k
+// CHECK-NEXT:    %va = load <8 x float>, ptr %a.ptr, align 4
+// CHECK-NEXT:    %b.ptr = getelementptr inbounds float, ptr %b, i64 %k
+// CHECK-NEXT:    %vb = load <8 x float>, ptr %b.ptr, align 4
+// CHECK-NEXT:    %acc2 = call <8 x float> @llvm.fma.v8f32(<8 x float> %va, <8 x float> %vb, <8 x float> %acc)
+// CHECK:       for.k.end:
+// CHECK-NEXT:    %l0 = extractelement <8 x float> %acc, i64 0
+// CHECK-NEXT:    %l1 = extractelement <8 x float> %acc, i64 1
+// CHECK-NEXT:    %t = fadd contract float %l0, %l1
+func.func private @dot(%a: memref<32xf32>, %b: memref<32xf32>) -> f32 {
+  %c0 = arith.constant 0 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %zero = arith.constant 0.0 : f32
+  %z = vector.broadcast %zero : f32 to vector<8xf32>
+  %sum = loop.for %k = %c0 to %c32 step %c8 iter_args(%acc = %z) -> (vector<8xf32>) {
+    %va = loop.vector_load %a[%k] : memref<32xf32>, vector<8xf32>
+    %vb = loop.vector_load %b[%k] : memref<32xf32>, vector<8xf32>
+    %acc2 = math.fma %va, %vb, %acc : vector<8xf32>
+    loop.yield %acc2 : vector<8xf32>
+  }
+  %l0 = vector.extract %sum[0] : f32 from vector<8xf32>
+  %l1 = vector.extract %sum[1] : f32 from vector<8xf32>
+  %t = arith.addf %l0, %l1 fastmath<contract> : f32
+  func.return %t : f32
+}
+
+// tanh of 3 lanes, one tanhf call each.
+// CHECK-LABEL: define internal void @tanh3(
+// CHECK:         %v = load <3 x float>, ptr %x.ptr, align 4
+// CHECK-NEXT:    %t.in.0 = extractelement <3 x float> %v, i64 0
+// CHECK-NEXT:    %t.0 = call float @tanhf(float %t.in.0)
+// CHECK-NEXT:    %t.upto0 = insertelement <3 x float> poison, float %t.0, i64 0
+// CHECK-NEXT:    %t.in.1 = extractelement <3 x float> %v, i64 1
+// CHECK-NEXT:    %t.1 = call float @tanhf(float %t.in.1)
+// CHECK-NEXT:    %t.upto1 = insertelement <3 x float> %t.upto0, float %t.1, i64 1
+// CHECK-NEXT:    %t.in.2 = extractelement <3 x float> %v, i64 2
+// CHECK-NEXT:    %t.2 = call float @tanhf(float %t.in.2)
+// CHECK-NEXT:    %t = insertelement <3 x float> %t.upto1, float %t.2, i64 2
+// CHECK-NEXT:    %y.ptr = getelementptr inbounds float, ptr %y, i64 4
+// CHECK-NEXT:    store <3 x float> %t, ptr %y.ptr, align 4
+func.func private @tanh3(%x: memref<7xf32>, %y: memref<7xf32>) {
+  %c4 = arith.constant 4 : index
+  %v = loop.vector_load %x[%c4] : memref<7xf32>, vector<3xf32>
+  %t = math.tanh %v : vector<3xf32>
+  loop.vector_store %t, %y[%c4] : memref<7xf32>, vector<3xf32>
+  func.return
+}
+
+// The entry: %out and %y are written only by vector stores in the kernels, so they
+// are not readonly here either.
+// CHECK-LABEL: define i32 @model_run(ptr noalias nocapture readonly dereferenceable(1024) %x, ptr noalias nocapture dereferenceable(1024) %out, ptr noalias nocapture readonly dereferenceable(128) %a, ptr noalias nocapture dereferenceable(4) %d, ptr noalias nocapture readonly dereferenceable(28) %x7, ptr noalias nocapture dereferenceable(28) %y) #0 {
+// CHECK-DAG:   declare <16 x float> @llvm.maxnum.v16f32(<16 x float>, <16 x float>)
+// CHECK-DAG:   declare <16 x float> @llvm.sqrt.v16f32(<16 x float>)
+// CHECK-DAG:   declare <8 x float> @llvm.fma.v8f32(<8 x float>, <8 x float>, <8 x float>)
+// CHECK-DAG:   declare float @tanhf(float) #0
+func.func @model(%x: memref<4x64xf32>, %out: memref<4x64xf32>, %a: memref<32xf32>, %d: memref<1xf32>, %x7: memref<7xf32>, %y: memref<7xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %s = arith.constant 0.5 : f32
+  %true = arith.constant true
+  func.call @lanes(%x, %out, %c1, %s, %true) : (memref<4x64xf32>, memref<4x64xf32>, index, f32, i1) -> ()
+  %t = func.call @dot(%a, %a) : (memref<32xf32>, memref<32xf32>) -> f32
+  loop.store %t, %d[%c0] : memref<1xf32>
+  func.call @tanh3(%x7, %y) : (memref<7xf32>, memref<7xf32>) -> ()
+  func.return
+}
