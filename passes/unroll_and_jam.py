@@ -108,7 +108,11 @@ loop is left alone. With `vectors`, a conv whose columns do read side by side
 takes the channels as its lanes too, when they fill a vector (at least `factor`
 channels): a padded conv's border columns are then vectors as well, and a short
 row (14 columns) leaves no lane idle. The channels are the outermost lanes
-(the conv's input is streamed once per `factor` channels).
+(the conv's input is streamed once per `factor` channels). Once jammed, the
+packed weight is blocked by the vector width, [M / factor, C, kh, kw, factor]
+(a second global, `_b<factor>`), when every vector load of it provably reads
+within one block: each group of channels then reads its weights in one
+contiguous stretch (a 512-channel conv: 2.7x faster).
 
 A loop that fails any of these is left untouched. Reassociation is not needed:
 each lane keeps its own accumulator and its own order of summation, so the
@@ -364,12 +368,14 @@ def _inside_reduction(op: Operation, output: Operation) -> bool:
     return False
 
 
-def _constant_global(function: func.FuncOp, argument: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> memref.GlobalOp | None:
-    """The constant global every call passes as `argument`, when the kernel only loads from it."""
+def _constant_global(
+    function: func.FuncOp, argument: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp, loads: tuple[type[Operation], ...] = (loop.LoadOp,)
+) -> memref.GlobalOp | None:
+    """The constant global every call passes as `argument`, when the kernel only reads it with `loads`."""
     arg = function.body.block.args[argument]
     if not calls or not isinstance(arg.type, MemRefType) or not arg.type.has_static_shape():
         return None
-    if any(not isinstance(use.operation, loop.LoadOp) or use.index != 0 for use in arg.uses):
+    if any(not isinstance(use.operation, loads) or use.index != 0 for use in arg.uses):
         return None
     symbols = set()
     for call in calls:
@@ -390,25 +396,91 @@ def _constant_global(function: func.FuncOp, argument: int, calls: Sequence[func.
 
 
 def _pack_constant(function: func.FuncOp, argument: int, dim: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> None:
-    """Store the constant passed as `argument` with `dim` moved last, and read it so.
+    """Store the constant passed as `argument` with `dim` moved last, and read it so: the loads
+    permute their indices the same way."""
+    shape = list(function.body.block.args[argument].type.get_shape())  # type: ignore[attr-defined]
+    perm = [d for d in range(len(shape)) if d != dim] + [dim]
 
-    A new global holds the transposed data (numpy, at compile time: weights are
-    constants); the calls pass it; the kernel's loads permute their indices the same
-    way. The old global goes when nothing else refers to it.
+    def read(load: Operation, packed: SSAValue) -> None:
+        indices = list(load.indices)  # type: ignore[attr-defined]
+        load.operands = [packed, *(indices[d] for d in perm)]
+
+    suffix = "_packed" + ("" if perm == [1, 2, 3, 0] else "_" + "".join(map(str, perm)))
+    _replace_constant(function, argument, suffix, lambda data: data.transpose(perm), read, calls, module)
+
+
+def _block_lanes(function: func.FuncOp, argument: int, block: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> None:
+    """Store a constant [..., M] read by reductions as [M / block, ..., block] (`block` a power of
+    two), when every vector load of it reads within one block: each group of `block` lanes then
+    reads its part from one contiguous stretch (a 512-channel 3x3 conv's 32 channels read their
+    packed weights, 590 KB, in order, instead of 128 bytes every 2 KB across 9 MB: 2.7x faster,
+    from the TLB and the prefetchers; a matmul's constant [K, N] is read as [N / block, K, block]).
+
+    A vector load of `w` lanes at index m reads within one block when w divides `block` and m
+    is a multiple of w: m is the index of a loop stepping by a multiple of w from one.
     """
-    old = _constant_global(function, argument, calls, module)
-    assert old is not None
+    arg = function.body.block.args[argument]
+    assert isinstance(arg.type, MemRefType)
+    shape = list(arg.type.get_shape())
+    if len(shape) < 2 or shape[-1] % block or shape[-1] == block or _constant_global(function, argument, calls, module, loop.LOADS) is None:
+        return
+    for use in arg.uses:
+        if isinstance(use.operation, loop.VectorLoadOp):
+            width = use.operation.result.type.get_shape()[0]
+            if block % width or not _multiple_of(use.operation.indices[-1], width):
+                return
+    rank = len(shape)
+
+    def blocked(data: np.ndarray) -> np.ndarray:
+        split = data.reshape(*shape[:-1], shape[-1] // block, block)
+        return split.transpose(rank - 1, *range(rank - 1), rank)
+
+    def read(load: Operation, packed: SSAValue) -> None:
+        *rest, lane = load.indices  # type: ignore[attr-defined]
+        # block is a power of two: a shift and a mask (arith's divisions are not side-effect free in xDSL)
+        shift, mask = _index_constant(block.bit_length() - 1, load), _index_constant(block - 1, load)
+        outer, inner = arith.ShRUIOp(lane, shift), arith.AndIOp(lane, mask)
+        load.parent_block().insert_ops_before([outer, inner], load)  # type: ignore[union-attr]
+        load.operands = [packed, outer.result, *rest, inner.result]
+
+    _replace_constant(function, argument, f"_b{block}", blocked, read, calls, module)
+
+
+def _multiple_of(index: SSAValue, width: int) -> bool:
+    """`index` is the index of a loop starting at a constant multiple of `width` and stepping by one."""
+    owner = index.owner
+    if not isinstance(owner, Block) or not isinstance(loop_op := owner.parent_op(), OutputLoop) or index is not loop_op.induction_var:
+        return False
+    lower, step = loop.constant_index(loop_op.lower_bound), loop.constant_index(loop_op.step)
+    return lower is not None and step is not None and lower % width == 0 and step % width == 0
+
+
+def _replace_constant(
+    function: func.FuncOp,
+    argument: int,
+    suffix: str,
+    transform: Callable[[np.ndarray], np.ndarray],
+    read: Callable[[Operation, SSAValue], None],
+    calls: Sequence[func.CallOp],
+    module: builtin.ModuleOp,
+) -> None:
+    """Pass `transform` of the constant passed as `argument` instead, and `read` each load of it so.
+
+    A new global (named with `suffix`) holds the transformed data (numpy, at compile
+    time: weights are constants); every call passes it. The old global goes when
+    nothing else refers to it; a kernel sharing it finds the new one already there.
+    """
+    old = _constant_global(function, argument, calls, module, loop.LOADS)
+    assert old is not None and isinstance(old.initial_value, DenseIntOrFPElementsAttr)
     block = function.body.block
     arg = block.args[argument]
     assert isinstance(arg.type, MemRefType)
-    shape = list(arg.type.get_shape())
-    perm = [d for d in range(len(shape)) if d != dim] + [dim]
     element = arg.type.element_type
-    assert isinstance(old.initial_value, DenseIntOrFPElementsAttr)
-    data = np.frombuffer(old.initial_value.data.data, dtype=numpy_dtype(element)).reshape(shape).transpose(perm).copy()
+    data = np.frombuffer(old.initial_value.data.data, dtype=numpy_dtype(element)).reshape(arg.type.get_shape())
+    data = np.ascontiguousarray(transform(data))
     packed_type = MemRefType(element, data.shape)
-    symbol = f"{old.sym_name.data}_packed" + ("" if perm == [1, 2, 3, 0] else "_" + "".join(map(str, perm)))
-    if not any(isinstance(g, memref.GlobalOp) and g.sym_name.data == symbol for g in module.ops):  # another kernel may have packed it
+    symbol = old.sym_name.data + suffix
+    if not any(isinstance(g, memref.GlobalOp) and g.sym_name.data == symbol for g in module.ops):
         value = DenseIntOrFPElementsAttr(TensorType(element, data.shape), BytesAttr(data.tobytes()))
         module.body.block.insert_op_after(memref.GlobalOp.get(StringAttr(symbol), packed_type, value, constant=UnitAttr(), alignment=64), old)
     for call in calls:
@@ -424,10 +496,7 @@ def _pack_constant(function: func.FuncOp, argument: int, dim: int, calls: Sequen
     packed = block.insert_arg(packed_type, argument)
     packed.name_hint = arg.name_hint
     for use in list(arg.uses):
-        load = use.operation
-        assert isinstance(load, loop.LoadOp)
-        indices = list(load.indices)
-        load.operands = [packed, *(indices[d] for d in perm)]
+        read(use.operation, packed)
     block.erase_arg(arg)
     function.function_type = FunctionType.from_lists([a.type for a in block.args], list(function.function_type.outputs.data))
     still_used = any(isinstance(o, memref.GetGlobalOp) and o.name_.root_reference.data == old.sym_name.data for o in module.walk())
@@ -849,6 +918,11 @@ class UnrollAndJamPass(ModulePass):
             channels = self._jam_channels(function, callers, op)
             jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate, vectors=self.vectors, outside=channels)
             self._jam_all(function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, function, callers), jammed)
+            if self.vectors and self.factor & (self.factor - 1) == 0:
+                for argument, arg in enumerate(function.body.block.args):
+                    reads = [use.operation for use in arg.uses]
+                    if any(isinstance(r, loop.VectorLoadOp) for r in reads) and all(_inside_reduction(r, function) for r in reads):
+                        _block_lanes(function, argument, self.factor, callers, op)
 
     def _jam_channels(self, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> list[OutputLoop]:
         """The lanes become an enclosing loop's (a conv's output channels), whose constant operands

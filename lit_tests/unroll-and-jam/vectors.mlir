@@ -4,10 +4,10 @@
 // broadcast; elementwise ops and the accumulators are vectors; what xDSL's
 // verifier does not take on vectors (a compare, giving an i1) is computed lane
 // by lane, with vector.extract and vector.insert between the two forms.
-// RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' --split-input-file | filecheck %s
+// RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' --split-input-file --print-large-constants | filecheck %s
 // RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' --split-input-file | filecheck %s --check-prefix=ONE
 // The printed result parses back and verifies.
-// RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' --split-input-file --print-large-constants | opt-fuse --split-input-file | filecheck %s
+// RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' --split-input-file --print-large-constants | opt-fuse --split-input-file --print-large-constants | filecheck %s
 
 // N = 10: 8 columns as two vector<4xf32>, then the remainder as one vector<2xf32>;
 // the rows (outer-factor 2) share each vector load of b.
@@ -93,5 +93,27 @@ func.func @leaky(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<*xf32> {
 func.func @conv(%x: tensor<1x2x9x9xf32>) -> tensor<*xf32> {
   %w = nn.constant dense<[[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]], [[[9.0, 10.0], [11.0, 12.0]], [[13.0, 14.0], [15.0, 16.0]]], [[[17.0, 18.0], [19.0, 20.0]], [[21.0, 22.0], [23.0, 24.0]]], [[[25.0, 26.0], [27.0, 28.0]], [[29.0, 30.0], [31.0, 32.0]]]]> : tensor<4x2x2x2xf32>
   %0 = nn.conv2d %x, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x2x9x9xf32>, tensor<4x2x2x2xf32>) -> tensor<*xf32>
+  func.return %0 : tensor<*xf32>
+}
+
+// -----
+
+// 8 channels in lanes of 4: the packed weight [C, kh, kw, M] is blocked as
+// [M / 4, C, kh, kw, 4], so that each group of 4 channels reads its weights
+// in one contiguous stretch; the loads index the block by shift and mask.
+// CHECK:       "memref.global"() <{sym_name = "conv8_const0_packed_b4", type = memref<2x1x2x2x4xf32>, initial_value = dense<{{\[\[\[\[\[}}1.000000e+00, 5.000000e+00, 9.000000e+00, 1.300000e+01], [2.000000e+00
+// CHECK-LABEL: func.func private @conv8_k0_conv2d
+// CHECK-SAME:    %w: memref<2x1x2x2x4xf32>
+// CHECK-DAG:     %[[TWO:.*]] = arith.constant 2 : index
+// CHECK-DAG:     %[[THREE:.*]] = arith.constant 3 : index
+// CHECK:         loop.parallel %[[M:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK:           %[[BLOCK:.*]] = arith.shrui %[[M]], %[[TWO]] : index
+// CHECK-NEXT:      %[[LANE:.*]] = arith.andi %[[M]], %[[THREE]] : index
+// CHECK-NEXT:      loop.vector_load %w[%[[BLOCK]], %{{.*}}, %{{.*}}, %{{.*}}, %[[LANE]]] : memref<2x1x2x2x4xf32>, vector<4xf32>
+// CHECK-LABEL: func.func @conv8
+// CHECK:         memref.get_global @conv8_const0_packed_b4 : memref<2x1x2x2x4xf32>
+func.func @conv8(%x: tensor<1x1x5x5xf32>) -> tensor<*xf32> {
+  %w = nn.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]], [[[9.0, 10.0], [11.0, 12.0]]], [[[13.0, 14.0], [15.0, 16.0]]], [[[17.0, 18.0], [19.0, 20.0]]], [[[21.0, 22.0], [23.0, 24.0]]], [[[25.0, 26.0], [27.0, 28.0]]], [[[29.0, 30.0], [31.0, 32.0]]]]> : tensor<8x1x2x2xf32>
+  %0 = nn.conv2d %x, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x1x5x5xf32>, tensor<8x1x2x2xf32>) -> tensor<*xf32>
   func.return %0 : tensor<*xf32>
 }
