@@ -89,6 +89,9 @@ class KernelBuilder:
     """The smallest and largest value of index values known at compile time (loop indices over
     constant bounds and index math on them): a bounds test they decide, or a clamp they make
     useless, emits nothing (a conv's interior, looped apart from its padded border)."""
+    sums: dict[SSAValue, Affine] = field(default_factory=dict)
+    """Index values built by + - * from others: the sum of terms (value -> coefficient, None ->
+    the constant) they compute, for `Ix.__floordiv__` and `__mod__` to see through a linearization."""
 
     @staticmethod
     def at(reader: ElementReader, block: Block, anchor: Operation | None) -> KernelBuilder:
@@ -322,6 +325,10 @@ def _allow_reassociation(combined: SSAValue, accumulator: SSAValue) -> None:
         op.fastmath = arith.FastMathFlagsAttr(flags)
 
 
+Affine = dict[SSAValue | None, int]
+"""A sum of index terms: value -> coefficient, None -> the constant."""
+
+
 @dataclass(frozen=True, eq=False)
 class Ix:
     """An index: a Python int when known at compile time, else an SSA `index` value.
@@ -366,19 +373,38 @@ class Ix:
             return self.kb.index(result)
         return self.kb.index(self.kb.emit(op(self.ssa(), other.ssa())))
 
+    def affine(self) -> Affine:
+        """The sum of terms this index computes (itself, times one, if not a sum)."""
+        if isinstance(self.value, int):
+            return {None: self.value}
+        return self.kb.sums.get(self.value, {self.value: 1})
+
+    def _summed(self, result: Ix, terms: Affine) -> Ix:
+        if isinstance(result.value, SSAValue):
+            self.kb.sums[result.value] = {t: c for t, c in terms.items() if c != 0}
+        return result
+
     def __add__(self, other: Ix | Dim) -> Ix:
         if other == 0 or (isinstance(other, Ix) and other.value == 0):
             return self
         if self.value == 0:
             return self.kb.index(other)
-        return self._binary(other, lambda a, b: a + b, arith.AddiOp)
+        other = self.kb.index(other)
+        terms = dict(self.affine())
+        for t, c in other.affine().items():
+            terms[t] = terms.get(t, 0) + c
+        return self._summed(self._binary(other, lambda a, b: a + b, arith.AddiOp), terms)
 
     __radd__ = __add__
 
     def __sub__(self, other: Ix | Dim) -> Ix:
         if other == 0 or (isinstance(other, Ix) and other.value == 0):
             return self
-        return self._binary(other, lambda a, b: a - b, arith.SubiOp)
+        other = self.kb.index(other)
+        terms = dict(self.affine())
+        for t, c in other.affine().items():
+            terms[t] = terms.get(t, 0) - c
+        return self._summed(self._binary(other, lambda a, b: a - b, arith.SubiOp), terms)
 
     def __mul__(self, other: Ix | Dim) -> Ix:
         if other == 1 or (isinstance(other, Ix) and other.value == 1):
@@ -387,7 +413,12 @@ class Ix:
             return self.kb.index(0)
         if self.value == 1:
             return self.kb.index(other)
-        return self._binary(other, lambda a, b: a * b, arith.MuliOp)
+        other = self.kb.index(other)
+        product = self._binary(other, lambda a, b: a * b, arith.MuliOp)
+        for constant, factor in ((other.value, self), (self.value, other)):
+            if isinstance(constant, int):
+                return self._summed(product, {t: c * constant for t, c in factor.affine().items()})
+        return product
 
     __rmul__ = __mul__
 
@@ -395,13 +426,64 @@ class Ix:
         """Floor division; both sides are non-negative wherever nn ops use it."""
         if other == 1:
             return self
+        if (split := self._split(other)) is not None:
+            high, _, part = split
+            return high if part == 1 else high // part
         known = self.range()
         return self._binary(other, lambda a, b: a // b, arith.DivUIOp, monotonic=known is not None and known[0] >= 0 and other > 0)
 
     def __mod__(self, other: int) -> Ix:
         if other == 1:
             return self.kb.index(0)
-        return self._binary(other, lambda a, b: a % b, arith.RemUIOp, monotonic=False)
+        known = self.range()
+        if known is not None and 0 <= known[0] and known[1] < other:
+            return self
+        if (split := self._split(other)) is not None:
+            high, low, part = split
+            return low if part == 1 else (high % part) * (other // part) + low
+        result = self._binary(other, lambda a, b: a % b, arith.RemUIOp, monotonic=False)
+        if known is not None and known[0] >= 0 and isinstance(result.value, SSAValue):
+            self.kb.ranges[result.value] = (0, min(known[1], other - 1))
+        return result
+
+    def _split(self, divisor: int) -> tuple[Ix, Ix, int] | None:
+        """self = g*high + low with 0 <= low < g and g dividing `divisor`, as (high, low, divisor // g),
+        for the largest such g > 1 read off the terms: then self // divisor = high // (divisor // g)
+        and self % divisor = (high % (divisor // g))*g + low. This undoes a linearization (a
+        reshape's flat index, taken apart again by division) at compile time, with no division
+        left where the parts are loop indices."""
+        terms = self.affine()
+        if len(terms) < 2 or divisor <= 1:
+            return None
+        for g in sorted({abs(c) for c in terms.values() if c and divisor % c == 0}, reverse=True):
+            if g == 1:
+                break
+            low_terms = {t: c for t, c in terms.items() if c % g}
+            if None in terms and terms[None] % g == 0:
+                low_terms.pop(None, None)
+            bounds = self._bounds(low_terms)
+            if bounds is None or bounds[0] < 0 or bounds[1] >= g:
+                continue
+            high = self._build({t: c // g for t, c in terms.items() if t not in low_terms})
+            return high, self._build(low_terms), divisor // g
+        return None
+
+    def _bounds(self, terms: Affine) -> tuple[int, int] | None:
+        low = high = 0
+        for t, c in terms.items():
+            known = (1, 1) if t is None else self.kb.ranges.get(t)
+            if known is None:
+                return None
+            ends = (c * known[0], c * known[1])
+            low, high = low + min(ends), high + max(ends)
+        return low, high
+
+    def _build(self, terms: Affine) -> Ix:
+        total = self.kb.index(terms.get(None, 0))
+        for t, c in terms.items():
+            if t is not None:
+                total = total + self.kb.index(t) * c
+        return total
 
     def _compare(self, other: Ix | Dim, predicate: str, fold: Callable[[int, int], bool]) -> Cond:
         other = self.kb.index(other)

@@ -276,7 +276,6 @@ def build_kernel(
         index = _accumulate_rows(kb, reduction, accumulator, position)
         accumulated[reduction.output] = (accumulator, index)
         store_outputs(index)
-        _erase_unused(block)
     elif (pieces := column_pieces(group, shape)) is not None:
         outer = kb.parallel_nest(shape[:-1])
         depth = kb.depth
@@ -286,6 +285,7 @@ def build_kernel(
             kb.close(depth)
     else:
         store_outputs(kb.parallel_nest(shape))
+    _erase_unused(block)  # index math built and then simplified away (a reshape's divisions, once undone)
     return kernel
 
 

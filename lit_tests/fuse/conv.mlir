@@ -4,6 +4,7 @@
 // RUN: opt-fuse %s -p fuse | filecheck %s
 // RUN: opt-fuse %s -p 'fuse{report="-"}' 2>&1 >%t.ir | filecheck %s --check-prefix=REPORT
 // RUN: opt-fuse %s -p 'fuse{max-recompute=3.0}' | filecheck %s --check-prefix=FOLD
+// RUN: opt-fuse %s -p 'fuse{max-recompute=1.2}' | filecheck %s --check-prefix=APART
 
 // Optimium's example: Add before the conv (pre-fusion), Mul and ReLU after it.
 // CHECK-LABEL: func.func @add_conv_mul_relu
@@ -57,30 +58,31 @@ func.func @conv_bn_clip(%x: tensor<1x2x4x4xf32>, %w: tensor<3x2x3x3xf32>, %p: te
   func.return %y : tensor<*xf32>
 }
 
-// Reshape -> Transpose -> Reshape between two convs: the injective chain becomes
-// one copy kernel. A conv never takes an injective consumer (kind rule), and
-// folding the chain into the second conv's reads would divide indices once per
-// multiply-add (recompute), so the convs stay apart. With max-recompute=3 the
-// chain is folded into the second conv.
+// Reshape -> Transpose -> Reshape between two convs (a channel shuffle): a conv
+// never takes an injective consumer (kind rule), but the chain is folded into the
+// second conv's reads. Its index math is a reshape's flat index taken apart again,
+// which KernelBuilder undoes at compile time (no division per multiply-add), so
+// the fused kernel does 1.36x the work of the two, under max-recompute=1.5; with
+// max-recompute=1.2 the chain is its own copy kernel.
 // CHECK-LABEL: func.func @reshape_transpose_reshape
 // CHECK-NEXT:    %c1 = nn.conv2d
-// CHECK-NEXT:    %r2 = nn.fused anchor "nn.reshape" kind "injective" (%{{.*}} = %c1 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+// CHECK-NEXT:    %y = nn.fused anchor "nn.conv2d" kind "out-elementwise-fusable" (%{{.*}} = %c1 : tensor<1x4x4x4xf32>, %{{.*}} = %w2 : tensor<4x4x1x1xf32>)
 // CHECK-NEXT:      nn.reshape
 // CHECK-NEXT:      nn.transpose
 // CHECK-NEXT:      nn.reshape
-// CHECK-NEXT:      nn.yield
-// CHECK-NEXT:    }
-// CHECK-NEXT:    %y = nn.conv2d %r2
+// CHECK-NEXT:      nn.conv2d
 // REPORT-LABEL: fuse @reshape_transpose_reshape
-// REPORT-NEXT:    %c1 (nn.conv2d) -> %r1 (nn.reshape): not fused [kind] nn.reshape (injective) cannot be part of the epilogue of nn.conv2d: only elementwise and broadcast ops can
-// REPORT:         %r2 (nn.reshape) -> %y (nn.conv2d): not fused [recompute]
-// FOLD-LABEL: func.func @reshape_transpose_reshape
-// FOLD-NEXT:    %c1 = nn.conv2d
-// FOLD-NEXT:    %y = nn.fused anchor "nn.conv2d" kind "out-elementwise-fusable" (%{{.*}} = %c1 : tensor<1x4x4x4xf32>, %{{.*}} = %w2 : tensor<4x4x1x1xf32>)
-// FOLD-NEXT:      nn.reshape
-// FOLD-NEXT:      nn.transpose
-// FOLD-NEXT:      nn.reshape
-// FOLD-NEXT:      nn.conv2d
+// REPORT-NEXT:    %c1 (nn.conv2d) -> %r1 (nn.reshape): not fused [kind] two out-elementwise-fusable ops in one group (nn.conv2d and nn.conv2d)
+// REPORT:         %r2 (nn.reshape) -> %y (nn.conv2d): fused, folded into the input reads of nn.conv2d (work 1.36x)
+// APART-LABEL: func.func @reshape_transpose_reshape
+// APART-NEXT:    %c1 = nn.conv2d
+// APART-NEXT:    %r2 = nn.fused anchor "nn.reshape" kind "injective" (%{{.*}} = %c1 : tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+// APART-NEXT:      nn.reshape
+// APART-NEXT:      nn.transpose
+// APART-NEXT:      nn.reshape
+// APART-NEXT:      nn.yield
+// APART-NEXT:    }
+// APART-NEXT:    %y = nn.conv2d %r2
 func.func @reshape_transpose_reshape(%x: tensor<1x2x4x4xf32>, %w1: tensor<4x2x1x1xf32>, %w2: tensor<4x4x1x1xf32>) -> tensor<*xf32> {
   %c1 = nn.conv2d %x, %w1 strides [1, 1] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x2x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<*xf32>
   %r1 = nn.reshape %c1 shape [1, 2, 2, 16] : (tensor<*xf32>) -> tensor<*xf32>
