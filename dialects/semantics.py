@@ -426,7 +426,7 @@ class Ix:
         """Floor division; both sides are non-negative wherever nn ops use it."""
         if other == 1:
             return self
-        if (split := self._split(other)) is not None:
+        if isinstance(other, int) and (split := self._split(other)) is not None:
             high, _, part = split
             return high if part == 1 else high // part
         known = self.range()
@@ -435,6 +435,8 @@ class Ix:
     def __mod__(self, other: int) -> Ix:
         if other == 1:
             return self.kb.index(0)
+        if not isinstance(other, int):  # a symbolic size
+            return self._binary(other, lambda a, b: a % b, arith.RemUIOp, monotonic=False)
         known = self.range()
         if known is not None and 0 <= known[0] and known[1] < other:
             return self
