@@ -1007,7 +1007,7 @@ def _jam_with_remainder(output: OutputLoop, factor: int, vectors: bool = False) 
         return [unroll_and_jam(output, factor, vectors)]
     stepped: list[OutputLoop] = []
     left = trips
-    while left >= 2 and (not stepped or left < trips):
+    while left >= 2:
         width = min(factor, left)
         if vectors:
             width = 1 << (width.bit_length() - 1)
