@@ -15,21 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from xdsl.context import Context
-from xdsl.dialects.arith import Arith
-from xdsl.dialects.builtin import Builtin, ModuleOp
-from xdsl.dialects.func import Func
-from xdsl.dialects.math import Math
-from xdsl.dialects.memref import MemRef
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.parser import Parser
 from xdsl.passes import PassPipeline
 
+from compiler.context import make_context
 from compiler.errors import OptFuseError
 from compiler.llvm_ir import float_literal, translate_module
-from compiler.targets import AARCH64, X86_64, TARGETS, host_arch, resolve_target
+from compiler.targets import AARCH64, TARGETS, X86_64, host_arch, resolve_target
 from compiler.toolchain import compile_llvm_ir
-from dialects.llvmir import LLVMIR, TranslationOp
-from dialects.loop import Loop
+from dialects.llvmir import TranslationOp
 from passes.emit_llvm import EmitLLVMPass
 
 HOST_RUNNABLE = host_arch() in TARGETS
@@ -39,13 +34,6 @@ E_MACHINE = {"x86_64": 62, "aarch64": 183}
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def make_context() -> Context:
-    ctx = Context()
-    for dialect in (Builtin, Func, Arith, Math, MemRef, Loop, LLVMIR):
-        ctx.load_dialect(dialect)
-    return ctx
 
 
 def parse(source: str) -> ModuleOp:

@@ -15,22 +15,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_emit_llvm import RNG, erf, index_constants, needs_host, run
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.parser import Parser
+from test_emit_llvm import RNG, erf, index_constants, needs_host, parse, run
 
-from compiler.context import make_context
 from compiler.errors import OptFuseError, ToolchainError
 from compiler.llvm_ir import LLVMModule, translate_module
 from compiler.targets import resolve_target
 from compiler.toolchain import compile_llvm_ir
-
-
-def parse(source: str) -> ModuleOp:
-    """With the project's context: it has the vector dialect (test_emit_llvm's does not)."""
-    module = Parser(make_context(), source).parse_module()
-    module.verify()
-    return module
 
 
 def translate(source: str, target: str = "native") -> LLVMModule:
