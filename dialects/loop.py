@@ -352,7 +352,7 @@ class VectorLoadOp(IRDLOperation):
     T: ClassVar = VarConstraint("T", AnyAttr())
     buffer = operand_def(MemRefType.constr(T))
     indices = var_operand_def(IndexType)
-    result = result_def(VectorType.constr(T))
+    result = result_def(VectorType)
     traits = traits_def(MemoryReadEffect())
     assembly_format = "$buffer `[` $indices `]` attr-dict `:` type($buffer) `,` type($result)"
 
@@ -363,7 +363,7 @@ class VectorLoadOp(IRDLOperation):
 
     def verify_(self) -> None:
         _verify_one_index_per_dim(self, self.buffer, self.indices)
-        _verify_one_dim(self, self.result.type)
+        _verify_vector_of(self, self.result.type, self.buffer)
 
 
 @irdl_op_definition
@@ -373,7 +373,7 @@ class VectorStoreOp(IRDLOperation):
 
     name = "loop.vector_store"
     T: ClassVar = VarConstraint("T", AnyAttr())
-    value = operand_def(VectorType.constr(T))
+    value = operand_def(VectorType)
     buffer = operand_def(MemRefType.constr(T))
     indices = var_operand_def(IndexType)
     traits = traits_def(MemoryWriteEffect())
@@ -384,13 +384,18 @@ class VectorStoreOp(IRDLOperation):
 
     def verify_(self) -> None:
         _verify_one_index_per_dim(self, self.buffer, self.indices)
-        _verify_one_dim(self, self.value.type)
+        _verify_vector_of(self, self.value.type, self.buffer)
 
 
-def _verify_one_dim(op: Operation, type_: Attribute) -> None:
-    assert isinstance(type_, VectorType)
+def _verify_vector_of(op: Operation, type_: Attribute, buffer: SSAValue) -> None:
+    """A one-dimensional, fixed-size vector of the buffer's element type. (Checked here rather
+    than by a shared type variable: both types are written out, and a mismatch is then an
+    error at the op, not a failure inside the parser.)"""
+    assert isinstance(type_, VectorType) and isinstance(buffer.type, MemRefType)
     if type_.get_num_dims() != 1 or type_.get_num_scalable_dims():
         raise VerifyException(f"{op.name}: {type_} is not a one-dimensional, fixed-size vector")
+    if type_.element_type != buffer.type.element_type:
+        raise VerifyException(f"{op.name}: {type_} does not hold the elements of {buffer.type}")
 
 
 LOADS = (LoadOp, VectorLoadOp)
