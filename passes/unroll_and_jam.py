@@ -114,6 +114,17 @@ packed weight is blocked by the vector width, [M / factor, C, kh, kw, factor]
 within one block: each group of channels then reads its weights in one
 contiguous stretch (a 512-channel conv: 2.7x faster).
 
+A grouped conv's channel m reads its group's input channels, from
+m // (M / groups). Lanes of one vector share that input element when they lie
+in one group: when the divisor is a multiple of the lane count and the loop
+starts at a multiple of it, stepping by one, the quotient is the same in every
+lane (computed once, from lane 0's index; alexnet's groups of 128 channels).
+When the divisor is not such a multiple but is at least the lane count (a
+group of 68 channels, shufflenet's), the loop is first split at it: a loop
+over the quotient around a `loop.for` over the remainder, n = q * 68 + r, the
+divisions replaced by q and r; the channels of each group are then lanes
+(32 + 32 + 4). The threads then share out the groups, not channel blocks.
+
 A loop that fails any of these is left untouched. Reassociation is not needed:
 each lane keeps its own accumulator and its own order of summation, so the
 results are those of the unjammed loops summed in order. The jammed nest's
@@ -168,12 +179,13 @@ def _is_reduction(op: Operation) -> bool:
     return isinstance(op, loop.ForOp) and len(op.inits) > 0
 
 
-def _lane_variant(output: OutputLoop) -> set[SSAValue]:
-    """Values in the output loop's body that may differ from lane to lane (conservatively).
+def _lane_variant(output: OutputLoop, width: int) -> set[SSAValue]:
+    """Values in the output loop's body that may differ from lane to lane, with `width` lanes (conservatively).
 
     The output loop's index is; so is every result of an op with a variant operand, every
     loop-carried value (an accumulator), and every result of a loop using a variant value.
-    The index of a nested loop is not (its bounds are checked to be invariant).
+    The index of a nested loop is not (its bounds are checked to be invariant), nor a
+    quotient the same in every lane (`_same_quotient`).
     """
     variant: set[SSAValue] = {output.induction_var}
 
@@ -183,11 +195,89 @@ def _lane_variant(output: OutputLoop) -> set[SSAValue]:
                 for inner in region.blocks:
                     variant.update(inner.args[1:])
                     visit(inner)
-            if any(v in variant for v in loop.values_used_inside(op)):
+            if any(v in variant for v in loop.values_used_inside(op)) and not _same_quotient(op, output, width):
                 variant.update(op.results)
 
     visit(output.body.block)
     return variant
+
+
+def _same_quotient(op: Operation, output: OutputLoop, width: int) -> bool:
+    """`op` divides `output`'s index by a constant multiple of `width`, and `output` starts at a
+    multiple of `width` (not negative) and steps by one: every `width` consecutive lanes then lie
+    within one multiple of the divisor, and share the quotient. A grouped conv's group,
+    m // (M / groups), is one for the 32 channels of each group of 128.
+    """
+    if not isinstance(op, arith.DivUIOp | arith.DivSIOp | arith.FloorDivSIOp) or op.lhs is not output.induction_var:
+        return False
+    divisor, lower = loop.constant_index(op.rhs), loop.constant_index(output.lower_bound)
+    return (
+        divisor is not None and divisor > 0 and divisor % width == 0
+        and lower is not None and lower >= 0 and lower % width == 0
+        and loop.constant_index(output.step) == 1
+    )  # fmt: skip
+
+
+_QUOTIENTS = (arith.DivUIOp, arith.DivSIOp, arith.FloorDivSIOp)
+_REMAINDERS = (arith.RemUIOp, arith.RemSIOp)
+
+
+def _divisions(output: OutputLoop) -> list[Operation]:
+    """The quotients and remainders of `output`'s index itself by a constant."""
+    return [
+        use.operation
+        for use in output.induction_var.uses
+        if isinstance(use.operation, _QUOTIENTS + _REMAINDERS) and use.index == 0 and loop.constant_index(use.operation.operands[1]) is not None
+    ]
+
+
+def _misaligned_divisor(output: OutputLoop, width: int) -> int | None:
+    """The one constant `output`'s index is divided by, when `_same_quotient` cannot share it between
+    `width` lanes (it is not a multiple of `width`) but a loop of its size fills them: the loop runs
+    from 0 by one to a multiple of it."""
+    divisors = {loop.constant_index(op.operands[1]) for op in _divisions(output)}
+    if len(divisors) != 1:
+        return None
+    divisor = divisors.pop()
+    upper = loop.constant_index(output.upper_bound)
+    if divisor is None or divisor < width or divisor % width == 0 or upper is None or upper % divisor or upper == divisor:
+        return None
+    return divisor if loop.constant_index(output.lower_bound) == 0 and loop.constant_index(output.step) == 1 else None
+
+
+def _split_at_divisor(output: OutputLoop, divisor: int) -> None:
+    """Replace `output` (0 to n by one, n a multiple of `divisor`) by a loop over the quotient
+    around a `loop.for` over the remainder; divisions of the index by `divisor` become those indices.
+
+    A grouped conv whose groups have 68 channels (shufflenet's) then has a loop over each group's
+    channels, which takes vector lanes (32 + 32 + 4) sharing their group's input.
+    """
+    upper = loop.constant_index(output.upper_bound)
+    assert upper is not None
+    zero, one, size = (_index_constant(v, output) for v in (0, 1, divisor))
+    outer = type(output)(zero, _index_constant(upper // divisor, output), one)
+    inner = loop.ForOp(zero, size, one)
+    overflow = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW, arith.IntegerOverflowFlag.NUW])
+    base = arith.MuliOp(outer.induction_var, size, overflow=overflow)
+    index = arith.AddiOp(base.result, inner.induction_var, overflow=overflow)
+    index.result.name_hint = output.induction_var.name_hint
+    outer.body.block.insert_ops_before([base, inner], outer.body.block.last_op)  # type: ignore[arg-type]
+    inner_end = inner.body.block.last_op
+    assert inner_end is not None
+    inner.body.block.insert_op_before(index, inner_end)
+    for division in _divisions(output):
+        division.results[0].replace_all_uses_with(outer.induction_var if isinstance(division, _QUOTIENTS) else inner.induction_var)
+        division.detach()
+        division.erase()
+    output.induction_var.replace_all_uses_with(index.result)
+    for op in list(output.body.block.ops)[:-1]:
+        op.detach()
+        inner.body.block.insert_op_before(op, inner_end)
+    parent = output.parent_block()
+    assert parent is not None
+    parent.insert_op_before(outer, output)
+    output.detach()
+    output.erase()
 
 
 def _only_loads_and_pure(op: Operation) -> bool:
@@ -276,7 +366,7 @@ def can_jam(
         return False
     if innermost and any(isinstance(op, OutputLoop) and not _is_reduction(op) for op in body):
         return False
-    variant = _lane_variant(output)
+    variant = _lane_variant(output, factor)
     if not _jammable_block(output.body.block, variant):
         return False
     if innermost and contiguous and not _lanes_read_contiguously(output, variant):
@@ -330,17 +420,19 @@ def _channel_loop(
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop):
         if parent.trip_count() != 1 and can_jam(parent, factor, function, calls, innermost=False):
-            packing = _packing_for(parent, function, calls, module)
+            packing = _packing_for(parent, factor, function, calls, module)
             if packing is not None:
                 return parent, packing
         parent = parent.parent_op()
     return None
 
 
-def _packing_for(output: OutputLoop, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> dict[int, int] | None:
-    """For every lane-variant load in the reductions inside `output`: it reads side by side, or it
-    reads a constant argument with the lane in one dim (then: that argument -> that dim)."""
-    variant = _lane_variant(output)
+def _packing_for(
+    output: OutputLoop, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp], module: builtin.ModuleOp
+) -> dict[int, int] | None:
+    """For every lane-variant load in the reductions inside `output` (`factor` lanes): it reads side
+    by side, or it reads a constant argument with the lane in one dim (then: that argument -> that dim)."""
+    variant = _lane_variant(output, factor)
     args = list(function.body.block.args)
     packing: dict[int, int] = {}
     for nested in output.walk():
@@ -661,12 +753,14 @@ class _Lanes:
     vectors: dict[SSAValue, SSAValue]
     consecutive: Callable[[Sequence[SSAValue]], bool]
     """Whether source indices address the lanes' elements side by side (lane l at the last index + l)."""
+    same_quotient: Callable[[Operation], bool]
+    """Whether an op computing from the lane index gives every lane the same value (`_same_quotient`)."""
     packed: dict[SSAValue, SSAValue] = field(default_factory=dict)
     """Vectors built from uniform or per-lane values (broadcasts, inserts), kept for later uses."""
 
     def inside(self, block: Block) -> _Lanes:
         """The same lanes for a nested block: values converted in there stay in there."""
-        return _Lanes(block, [dict(m) for m in self.maps], dict(self.vectors), self.consecutive, dict(self.packed))
+        return _Lanes(block, [dict(m) for m in self.maps], dict(self.vectors), self.consecutive, self.same_quotient, dict(self.packed))
 
     def emit(self, op: Operation) -> Operation:
         self.target.add_op(op)
@@ -706,7 +800,7 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
     for op in list(source.ops):
         if isinstance(op, loop.YieldOp):
             continue
-        if all(lanes.uniform(v) for v in loop.values_used_inside(op)) and _only_loads_and_pure(op):
+        if (all(lanes.uniform(v) for v in loop.values_used_inside(op)) or lanes.same_quotient(op)) and _only_loads_and_pure(op):
             clone = lanes.emit(op.clone(value_mapper=dict(lanes.maps[0])))
             for m in lanes.maps:
                 m.update(zip(op.results, clone.results))
@@ -807,10 +901,9 @@ def _bind_lanes(sources: Sequence[SSAValue], as_vector: Sequence[bool], jammed: 
                 m[source].name_hint = source.name_hint
 
 
-def _consecutive_lanes(output: OutputLoop) -> Callable[[Sequence[SSAValue]], bool]:
+def _consecutive_lanes(output: OutputLoop, variant: set[SSAValue]) -> Callable[[Sequence[SSAValue]], bool]:
     """For `_Lanes.consecutive`: indices whose last one is `output`'s index plus lane-invariant
     terms and the others lane-invariant, when `output` steps by one."""
-    variant = _lane_variant(output)
     unit_step = loop.constant_index(output.step) == 1
 
     def consecutive(indices: Sequence[SSAValue]) -> bool:
@@ -872,7 +965,9 @@ def unroll_and_jam(output: OutputLoop, factor: int, vectors: bool = False) -> Ou
         body.add_op(lane_iv)
         maps.append({output.induction_var: lane_iv.result})
     if vectors:
-        _vector_jam_block(output.body.block, _Lanes(body, maps, {}, _consecutive_lanes(output)))
+        variant = _lane_variant(output, factor)
+        same_quotient = lambda op: _same_quotient(op, output, factor)  # noqa: E731
+        _vector_jam_block(output.body.block, _Lanes(body, maps, {}, _consecutive_lanes(output, variant), same_quotient))
         region_dce(stepped.body)  # the lanes' indices that only vector loads and stores replaced
     else:
         _jam_block(output.body.block, body, maps)
@@ -915,9 +1010,12 @@ class UnrollAndJamPass(ModulePass):
             if not isinstance(function, func.FuncOp) or function.is_declaration or ENTRY_ATTR in function.attributes:
                 continue
             callers = calls.get(function.sym_name.data, [])
+            for output in [l for l in function.walk() if isinstance(l, OutputLoop)]:
+                if self.factor >= 2 and (divisor := _misaligned_divisor(output, self.factor)) is not None:
+                    _split_at_divisor(output, divisor)
             channels = self._jam_channels(function, callers, op)
             jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate, vectors=self.vectors, outside=channels)
-            self._jam_all(function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, function, callers), jammed)
+            self._jam_all(function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, self.outer_factor, function, callers), jammed)
             if self.vectors and self.factor & (self.factor - 1) == 0:
                 for argument, arg in enumerate(function.body.block.args):
                     reads = [use.operation for use in arg.uses]
@@ -1016,8 +1114,8 @@ def _jam_with_remainder(output: OutputLoop, factor: int, vectors: bool = False) 
     return stepped
 
 
-def _sharing_loop(inner: Operation, function: func.FuncOp, calls: Sequence[func.CallOp]) -> Operation | None:
-    """The loop around `inner` to jam by `outer-factor`: of the enclosing loops with more than one
+def _sharing_loop(inner: Operation, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp]) -> Operation | None:
+    """The loop around `inner` to jam by `factor` (outer-factor): of the enclosing loops with more than one
     iteration that can be jammed, the one whose lanes share the most of `inner`'s vector loads
     (the nearest, of equals).
 
@@ -1030,7 +1128,7 @@ def _sharing_loop(inner: Operation, function: func.FuncOp, calls: Sequence[func.
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop):
         if parent.trip_count() != 1 and can_jam(parent, 2, function, calls, innermost=False):
-            variant = _lane_variant(parent)
+            variant = _lane_variant(parent, factor)
             shared = sum(not any(i in variant for i in load.indices) for load in loads)
             if shared > best_shared:
                 best, best_shared = parent, shared

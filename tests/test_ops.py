@@ -166,6 +166,12 @@ conv("groups2", [1, 4, 7, 7], [6, 2, 3, 3], group=2, pads=[1, 1, 1, 1])
 conv("depthwise", [1, 4, 7, 7], [4, 1, 3, 3], group=4, pads=[1, 1, 1, 1])
 conv("depthwise-no-bias-strides2", [1, 4, 8, 8], [4, 1, 3, 3], bias=False, group=4, strides=[2, 2], pads=[1, 1, 1, 1])
 conv("depthwise-multiplier2", [1, 4, 7, 7], [8, 1, 3, 3], group=4, pads=[1, 1, 1, 1])
+# groups at least as wide as a vector (32 lanes): aligned, the lanes share their group;
+# 34 or 40 channels a group, the channel loop is split at the group
+conv("groups2-32-channels-each", [1, 64, 5, 5], [64, 32, 3, 3], group=2, pads=[1, 1, 1, 1])
+conv("groups2-32-channels-each-strides2", [1, 64, 7, 7], [64, 32, 3, 3], group=2, strides=[2, 2], pads=[1, 1, 1, 1])
+conv("groups4-34-channels-each-1x1", [1, 136, 4, 4], [136, 34, 1, 1], group=4)
+conv("depthwise-multiplier40", [1, 2, 5, 5], [80, 1, 3, 3], group=2, pads=[1, 1, 1, 1])
 conv("auto_pad-SAME_UPPER", [1, 3, 7, 7], [4, 3, 3, 3], auto_pad="SAME_UPPER")
 conv("auto_pad-SAME_UPPER-strides2-even", [1, 3, 8, 8], [4, 3, 3, 3], auto_pad="SAME_UPPER", strides=[2, 2])
 conv("auto_pad-SAME_LOWER-strides2-even", [1, 3, 8, 8], [4, 3, 3, 3], auto_pad="SAME_LOWER", strides=[2, 2])
