@@ -101,7 +101,8 @@ weight [M, C, kh, kw] along M, so the weight is stored as [C, kh, kw, M] (a new
 of the kernel; the kernel's loads permute their indices). That loop is jammed
 by `factor` (the vector lanes: 16 channels' weights in one vector, the input
 element shared by all of them), then the strided loops inside it by
-`outer-factor` (each weight vector shared by that many output columns).
+`outer-factor` (each weight vector shared by that many output columns; a
+7-wide row as 4 + 3 columns, not 4 and three single ones).
 Packing needs the argument to be the same constant global at every call, read
 by loads only, with the lane in one dim of every load; otherwise the strided
 loop is left alone. With `vectors`, a conv whose columns do read side by side
@@ -1056,8 +1057,7 @@ class UnrollAndJamPass(ModulePass):
                 continue
             for loop_op in stepped:
                 for inner in [l for l in loop_op.walk() if l is not loop_op and isinstance(l, OutputLoop) and can_jam(l, self.outer_factor, function, calls, contiguous=False)]:
-                    trips = inner.trip_count()
-                    unroll_and_jam(inner, self.outer_factor if trips is None else min(self.outer_factor, trips))
+                    _jam_with_remainder(inner, self.outer_factor)
         return stepped_all
 
     @staticmethod
