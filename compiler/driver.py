@@ -98,7 +98,7 @@ def pipeline_for(target: str, weights_file: str, fuse: bool = True) -> str:
     """The compilation after import, as opt-fuse pipeline text; without `fuse`, one kernel per op."""
     quoted = weights_file.replace('"', '\\"')
     fusion = "fold-batchnorm,fuse," if fuse else ""
-    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,unroll-and-jam,plan-memory,emit-llvm{{target={target} weights-file="{quoted}"}})'
+    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,unroll-and-jam,interchange-loops,plan-memory,emit-llvm{{target={target} weights-file="{quoted}"}})'
 
 
 def run_pipeline(

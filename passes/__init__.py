@@ -33,6 +33,7 @@ OUR_PASSES: dict[str, PassGetter] = {
         ("fuse", "FusePass"),
         ("lower-to-loops", "LowerToLoopsPass"),
         ("unroll-and-jam", "UnrollAndJamPass"),
+        ("interchange-loops", "InterchangeLoopsPass"),
         ("plan-memory", "PlanMemoryPass"),
         ("approximate-math", "ApproximateMathPass"),
         ("emit-llvm", "EmitLLVMPass"),

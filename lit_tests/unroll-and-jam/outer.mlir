@@ -5,7 +5,10 @@
 // each a-load (the same for the 4 columns) once per row: 6 loads for 8
 // multiply-adds. A row's 4 lanes stay together (a-loads, products, sums,
 // stores), the order the SLP vectorizer packs into vectors.
-// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=2 vectors=false}' | filecheck %s
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=2 outer-factor-flat=2 vectors=false}' | filecheck %s
+// A reduction nest of one loop (this matmul's k) takes outer-factor-flat rows
+// (default 8; here the 4 rows there are): 4 x 4 accumulators.
+// RUN: opt-fuse %s -p 'lower-to-loops,unroll-and-jam{factor=4 outer-factor=2 vectors=false}' | filecheck %s --check-prefix=FLAT
 
 // CHECK-LABEL: func.func private @matmul_k0_matmul
 // CHECK:         loop.parallel %[[I:.*]] = %{{.*}} to %{{.*}} step %[[C2:.*]] {
@@ -43,6 +46,11 @@
 // CHECK-NEXT:      }
 // CHECK-NEXT:    }
 // CHECK-NEXT:    func.return
+// FLAT-LABEL: func.func private @matmul_k0_matmul
+// FLAT:         loop.parallel %{{.*}} = %{{.*}} to %{{.*}} step %[[C4:[^ ]*]] {
+// FLAT-COUNT-3:   arith.addi
+// FLAT-NEXT:      loop.for %{{.*}} = %{{.*}} to %{{.*}} step %[[C4]] {
+// FLAT:             loop.for {{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32) {
 func.func @matmul(%a: tensor<4x3xf32>, %b: tensor<3x8xf32>) -> tensor<*xf32> {
   %0 = nn.matmul %a, %b : (tensor<4x3xf32>, tensor<3x8xf32>) -> tensor<*xf32>
   func.return %0 : tensor<*xf32>
