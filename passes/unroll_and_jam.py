@@ -203,24 +203,24 @@ def _lane_variant(output: OutputLoop, width: int) -> set[SSAValue]:
     return variant
 
 
+_QUOTIENTS = (arith.DivUIOp, arith.DivSIOp, arith.FloorDivSIOp)
+_REMAINDERS = (arith.RemUIOp, arith.RemSIOp)
+
+
 def _same_quotient(op: Operation, output: OutputLoop, width: int) -> bool:
     """`op` divides `output`'s index by a constant multiple of `width`, and `output` starts at a
     multiple of `width` (not negative) and steps by one: every `width` consecutive lanes then lie
     within one multiple of the divisor, and share the quotient. A grouped conv's group,
     m // (M / groups), is one for the 32 channels of each group of 128.
     """
-    if not isinstance(op, arith.DivUIOp | arith.DivSIOp | arith.FloorDivSIOp) or op.lhs is not output.induction_var:
+    if not isinstance(op, _QUOTIENTS) or op.operands[0] is not output.induction_var:
         return False
-    divisor, lower = loop.constant_index(op.rhs), loop.constant_index(output.lower_bound)
+    divisor, lower = loop.constant_index(op.operands[1]), loop.constant_index(output.lower_bound)
     return (
         divisor is not None and divisor > 0 and divisor % width == 0
         and lower is not None and lower >= 0 and lower % width == 0
         and loop.constant_index(output.step) == 1
     )  # fmt: skip
-
-
-_QUOTIENTS = (arith.DivUIOp, arith.DivSIOp, arith.FloorDivSIOp)
-_REMAINDERS = (arith.RemUIOp, arith.RemSIOp)
 
 
 def _divisions(output: OutputLoop) -> list[Operation]:
@@ -1005,7 +1005,7 @@ class UnrollAndJamPass(ModulePass):
     """`outer_factor` for a loop whose reductions are single loops (a matmul, a 1x1 conv: no
     small loop that clang unrolls inside, whose loads would take registers too). With
     32 lanes on AVX-512: 16 accumulators, where a 3x3 conv has room for 8 (measured: the
-    1024^3 matmul 1.1x faster, a 3x3 conv 1.1x slower at 8)."""
+    1024^3 matmul 1.1x faster, a 3x3 conv 1.1x slower at 8). outer-factor=1 turns both off."""
 
     vectors: bool = True
     """Compute the `factor` lanes as the elements of vectors (vector loads, stores and
