@@ -24,7 +24,7 @@ from compiler.errors import OptFuseError
 from compiler.llvm_ir import ERROR_SUFFIX, FAILED_CHECK_STATUS, GET_THREADS_SUFFIX, SET_THREADS_SUFFIX
 from compiler.onnx_importer import c_identifier, import_model, load_model
 from compiler.pass_pipeline import build_passes, parse_pass_pipeline
-from compiler.targets import resolve_target
+from compiler.targets import Target, resolve_target
 from compiler.toolchain import check_sanitizers, compile_llvm_ir, find_executable_linker
 from dialects.dims import Dim, DimExpr, Dims, bounds_of, dims_of_type, is_static, symbols_of, upper_bound
 from dialects.dtypes import C_TYPES, numpy_dtype
@@ -98,7 +98,17 @@ def pipeline_for(target: str, weights_file: str, fuse: bool = True) -> str:
     """The compilation after import, as opt-fuse pipeline text; without `fuse`, one kernel per op."""
     quoted = weights_file.replace('"', '\\"')
     fusion = "fold-batchnorm,fuse," if fuse else ""
-    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,unroll-and-jam,interchange-loops,plan-memory,emit-llvm{{target={target} weights-file="{quoted}"}})'
+    kernels = kernel_options(resolve_target(target))
+    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,{kernels},interchange-loops,plan-memory,emit-llvm{{target={target} weights-file="{quoted}"}})'
+
+
+def kernel_options(target: Target) -> str:
+    """unroll-and-jam for `target`'s registers: `kernel_lanes` lanes (two registers) times 6
+    outer lanes (8 for single-loop reductions) with 32 vector registers (AVX-512, NEON), 3
+    and 6 with AVX2's 16: as many accumulators as leave room for the loads they share
+    (measured on this repository's benchmarks/kernel_shapes.py convs and matmuls)."""
+    outer, flat = (6, 8) if target.vector_registers >= 32 else (3, 6)
+    return f"unroll-and-jam{{factor={target.kernel_lanes} outer-factor={outer} outer-factor-flat={flat}}}"
 
 
 def run_pipeline(

@@ -8,7 +8,9 @@ allows clang to tune for the host CPU (`-march=native`/`-mcpu=native`).
 from __future__ import annotations
 
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 
 from compiler.errors import OptFuseError
 
@@ -21,8 +23,16 @@ class Target:
     datalayout: str
     vector_bits: int
     """Width of the vector registers codegen may assume for this target."""
+    vector_registers: int
+    """How many of them there are."""
     clang_cpu_flags: tuple[str, ...]
     """Flags that select the CPU features, passed to clang."""
+
+    @property
+    def kernel_lanes(self) -> int:
+        """f32 lanes of unroll-and-jam's vectors: two registers' worth (32 with AVX-512, 16 with
+        AVX2, 8 with NEON), so a vector op is two independent instructions."""
+        return 2 * self.vector_bits // 32
 
 
 X86_64 = Target(
@@ -30,6 +40,7 @@ X86_64 = Target(
     triple="x86_64-unknown-linux-gnu",
     datalayout="e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-i128:128-f80:128-n8:16:32:64-S128",
     vector_bits=256,
+    vector_registers=16,
     clang_cpu_flags=("-march=x86-64-v3",),
 )
 
@@ -38,6 +49,7 @@ AARCH64 = Target(
     triple="aarch64-unknown-linux-gnu",
     datalayout="e-m:e-i8:8:32-i16:16:32-i64:64-i128:128-n32:64-S128",
     vector_bits=128,
+    vector_registers=32,
     clang_cpu_flags=("-mcpu=generic",),
 )
 
@@ -58,10 +70,20 @@ def resolve_target(name: str) -> Target:
             raise OptFuseError(f"the host architecture '{arch}' is not a supported target (supported: {', '.join(TARGETS)})")
         base = TARGETS[arch]
         cpu_flag = "-march=native" if arch == "x86_64" else "-mcpu=native"
-        return Target(base.name, base.triple, base.datalayout, base.vector_bits, (cpu_flag,))
+        native = replace(base, clang_cpu_flags=(cpu_flag,))
+        return replace(native, vector_bits=512, vector_registers=32) if arch == "x86_64" and _host_has_avx512() else native
     if name not in TARGETS:
         raise OptFuseError(f"unknown target '{name}' (expected one of: {', '.join(TARGET_NAMES)})")
     return TARGETS[name]
+
+
+@cache
+def _host_has_avx512() -> bool:
+    """The host CPU has AVX-512 (Linux's /proc/cpuinfo says avx512f; elsewhere: assume not)."""
+    try:
+        return any(line.startswith("flags") and "avx512f" in line.split() for line in Path("/proc/cpuinfo").read_text().splitlines())
+    except OSError:
+        return False
 
 
 def is_host_runnable(target: Target) -> bool:

@@ -997,15 +997,17 @@ class UnrollAndJamPass(ModulePass):
     factor: int = 32
     """Lanes of the innermost output loop (contiguous outputs: the vector lanes)."""
 
-    outer_factor: int = 4
+    outer_factor: int = 6
     """Lanes of the nearest enclosing output loop too (register blocking: each of the
     innermost lanes' loads is shared by `outer_factor` accumulators); 1: none."""
 
     outer_factor_flat: int = 8
     """`outer_factor` for a loop whose reductions are single loops (a matmul, a 1x1 conv: no
     small loop that clang unrolls inside, whose loads would take registers too). With
-    32 lanes on AVX-512: 16 accumulators, where a 3x3 conv has room for 8 (measured: the
-    1024^3 matmul 1.1x faster, a 3x3 conv 1.1x slower at 8). outer-factor=1 turns both off."""
+    32 lanes on AVX-512: 16 accumulators, where a 3x3 conv has room for 12 (its kw taps
+    unrolled need 6 weight vectors and 8 broadcasts; at 16 accumulators it spills, 1.1x
+    slower, while the 1024^3 matmul runs 1.1x faster). outer-factor=1 turns both off.
+    The compile driver picks both for the target's registers (compiler/driver.py)."""
 
     vectors: bool = True
     """Compute the `factor` lanes as the elements of vectors (vector loads, stores and

@@ -49,6 +49,24 @@ def test_cnn_artifacts_for_each_target(tmp_path: Path, target: str) -> None:
     assert "#define CNN_INPUT_IMAGE_SIZE 768" in header
 
 
+@pytest.mark.parametrize(("target", "lanes"), [("x86_64", 16), ("aarch64", 8)])
+def test_kernel_vectors_are_two_registers_of_the_target(tmp_path: Path, target: str, lanes: int) -> None:
+    """x86_64 is AVX2 (256-bit registers), aarch64 NEON (128-bit): the conv's channel lanes are
+    two registers' worth of floats (wider vectors spill: NEON has 32 registers of 4 floats)."""
+    ll = compile_model(CNN, tmp_path, target=target, kinds=("ll",)).files["ll"].read_text()
+    widths = {int(n) for n in re.findall(r"<(\d+) x float>", ll)}
+    assert max(widths) == lanes, f"vector widths in the {target} kernels: {sorted(widths)}"
+
+
+def test_native_kernel_vectors_follow_the_host() -> None:
+    from compiler.targets import resolve_target
+
+    native = resolve_target("native")
+    avx512 = "avx512f" in Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else False
+    expected = 512 if native.name == "x86_64" and avx512 else {"x86_64": 256, "aarch64": 128}[native.name]
+    assert native.vector_bits == expected and native.kernel_lanes == 2 * expected // 32
+
+
 def test_header_compiles_with_a_c_program(tmp_path: Path) -> None:
     """The header and shared library link into a C program that calls the entry point."""
     from compiler.targets import resolve_target

@@ -4,10 +4,10 @@
 // a (256 bytes); with a cache of 1024 bytes, b's 8 panels (4 KiB) would be
 // read again for every row block, so the column loop goes outside: it stays
 // the loop.parallel, the row loop (and its lanes' indices) inside it.
-// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=8 outer-factor-flat=4},interchange-loops{cache-bytes=1024}' --split-input-file | filecheck %s
-// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=8 outer-factor-flat=4},interchange-loops{cache-bytes=1024}' --split-input-file | opt-fuse --split-input-file | filecheck %s
+// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=8 outer-factor=4 outer-factor-flat=4},interchange-loops{cache-bytes=1024}' --split-input-file | filecheck %s
+// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=8 outer-factor=4 outer-factor-flat=4},interchange-loops{cache-bytes=1024}' --split-input-file | opt-fuse --split-input-file | filecheck %s
 // With the default cache (1 MiB), all of b stays in cache: nothing moves.
-// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=8 outer-factor-flat=4},interchange-loops' --split-input-file | filecheck %s --check-prefix=KEEP
+// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=8 outer-factor=4 outer-factor-flat=4},interchange-loops' --split-input-file | filecheck %s --check-prefix=KEEP
 
 // CHECK-LABEL: func.func private @matmul_k0_matmul
 // CHECK:         loop.parallel %[[J:[0-9]+]] = %{{.*}} to %[[C64:[^ ]*]] step %[[C8:[^ ]*]] {
