@@ -85,13 +85,21 @@ def fusion_report(model: onnx.ModelProto) -> tuple[int, int, int]:
 
 
 def round_robin_medians(
-    runs: Sequence[Callable[[], object]], repeats: int, budget: float, warmup: int = 2
+    runs: Sequence[Callable[[], object]], repeats: int, budget: float, warmup: int = 2, lead_in: int = 1
 ) -> tuple[list[float], int]:
     """Median seconds of each callable, timed in alternation, and the number of rounds.
 
     Like side_by_side.alternating_medians, but for any number of callables and
     with a time budget: a round of the slow graphs takes seconds, a fixed
     repeat count would take minutes. Warmup stops early on a slow graph too.
+
+    Each turn runs its callable `lead_in` times untimed before the timed run. A
+    runtime's thread pool keeps spinning for a while after a run (onnxruntime's by
+    default, opt-fuse's for up to a millisecond): timed right after another
+    runtime's 2-thread run, a 2-thread run shares its second core with those
+    spinning threads (the cnn example on 2 threads: 72 us alone, 238 us right after
+    an onnxruntime run). With the lead-in, each timed run follows a run of its own,
+    as back-to-back requests to one model do.
     """
     start = time.perf_counter()
     for _ in range(warmup):
@@ -104,6 +112,8 @@ def round_robin_medians(
     rounds = 0
     while rounds < repeats and (rounds < MIN_ROUNDS or time.perf_counter() - start < budget):
         for run, bucket in zip(runs, times):
+            for _ in range(lead_in):
+                run()
             t0 = time.perf_counter()
             run()
             bucket.append(time.perf_counter() - t0)
