@@ -2342,9 +2342,10 @@ class OneHotOp(NNOp):
 
     Indices may be signed integers or floats; a negative one counts from `depth`, and one
     outside [-depth, depth) gives an all-off row (the ONNX spec), not an error. A float index
-    is compared as a float, as onnxruntime does: a non-integral one (1.5) matches no position
-    (the spec's wording says it is cast to int64 first; onnxruntime does not, and is our
-    reference). The values' element type is the result's.
+    is truncated toward zero first, as the spec's cast to int64 does (1.5 is 1, -1.5 is -1;
+    onnxruntime does so from 1.32 on, before it matched no position); the truncation stays a
+    float, so NaN and infinities match nothing instead of casting to an undefined integer.
+    The values' element type is the result's.
 
         %y = nn.one_hot %i, %v depth 4 axis -1 : (tensor<3xi64>, tensor<2xf32>) -> tensor<3x4xf32>
     """
@@ -2385,6 +2386,8 @@ class OneHotOp(NNOp):
         axis = normalize_axis(self.axis.value.data, len(index))
         depth = self.depth.value.data
         position = kb.read(self.indices, index[:axis] + index[axis + 1 :])
+        if position.is_float:
+            position = (position < 0).select(position.ceil(), position.floor())
         position = (position < 0).select(position + depth, position)
         hit = position.equals(index[axis].to_scalar(position.type))
         return hit.select(kb.read(self.values, [kb.index(1)]), kb.read(self.values, [kb.index(0)]))
