@@ -11,7 +11,10 @@ Two checks per model and fusion setting:
 - Against onnxruntime with *random* weights: every ConstantOfShape weight is
   replaced by a seeded random initializer suited to its role (He-initialized
   conv/gemm weights, scales and variances near 1), so the output is a real,
-  unsaturated distribution; the input is random; rtol 1e-3, atol 1e-4.
+  unsaturated distribution; the input is random; rtol 1e-3, and atol 1e-4 or 4e-6 of the
+  largest output, whichever is larger: through ~50 random layers the logits reach 1e5-1e6
+  (shufflenet), and a logit near 0 then carries the sums' rounding at that scale (0.46 on
+  a logit of 371 among logits of 8e5, a summation order apart).
 
 These are the slowest tests of the suite (the conv loops are naive, issue 6);
 they run in CI regardless.
@@ -29,7 +32,7 @@ import onnx
 import onnx.backend.test
 import pytest
 from onnx import numpy_helper
-from onnx_helpers import assert_matches_onnxruntime, random_inputs
+from onnx_helpers import assert_matches_onnxruntime, random_inputs, run_onnxruntime
 
 from compiler import backend
 
@@ -140,7 +143,9 @@ def _random_weight(role: str, shape: list[int], rng: np.random.Generator) -> np.
 @pytest.mark.parametrize("name", MODELS)
 def test_light_model_with_random_weights_matches_onnxruntime(name: str, fuse: bool) -> None:
     model = with_random_weights(onnx.load(LIGHT_DIR / f"light_{name}.onnx"))
-    assert_matches_onnxruntime(model, random_inputs(model, seed=1), rtol=1e-3, atol=1e-4, fuse=fuse)
+    inputs = random_inputs(model, seed=1)
+    largest = max(float(np.max(np.abs(output))) for output in run_onnxruntime(model, inputs))
+    assert_matches_onnxruntime(model, inputs, rtol=1e-3, atol=max(1e-4, 4e-6 * largest), fuse=fuse)
 
 
 def test_random_weights_differ_from_the_shipped_constants() -> None:
