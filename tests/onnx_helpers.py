@@ -196,6 +196,11 @@ def run_onnxruntime(model: onnx.ModelProto, inputs: Inputs) -> list[np.ndarray]:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
+    # onnxruntime's QDQ rewrites are off: they compute another graph than the one given (its
+    # propagation of a DequantizeLinear of int32 through a Reshape inserts a QuantizeLinear with
+    # an int32 zero point, an invalid model, or without one a uint8 one that saturates: 24.1
+    # becomes 6.2); the reference is the graph's own semantics, as opt-fuse computes them.
+    options.add_session_config_entry("session.disable_quant_qdq", "1")
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     return session.run(None, _as_feed(model, inputs))
 
