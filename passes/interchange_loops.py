@@ -54,8 +54,7 @@ from xdsl.traits import is_side_effect_free
 
 from dialects import loop
 from dialects.dtypes import numpy_dtype
-from passes.plan_memory import ENTRY_ATTR
-from passes.unroll_and_jam import OutputLoop, calls_by_callee, can_jam
+from passes.unroll_and_jam import OutputLoop, can_jam, kernels_and_calls
 
 
 def _single_inner_loop(outer: OutputLoop) -> OutputLoop | None:
@@ -147,11 +146,7 @@ class InterchangeLoopsPass(ModulePass):
     in cache by a swap (one core's L2 on the machines we measure: 1 MiB)."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        calls = calls_by_callee(op)
-        for function in list(op.ops):
-            if not isinstance(function, func.FuncOp) or function.is_declaration or ENTRY_ATTR in function.attributes:
-                continue
-            callers = calls.get(function.sym_name.data, [])
+        for function, callers in kernels_and_calls(op):
             self._interchange_in(function.body.block, function, callers)
 
     def _interchange_in(self, block: Block, function: func.FuncOp, calls: Sequence[func.CallOp]) -> None:

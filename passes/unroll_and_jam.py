@@ -297,6 +297,16 @@ def _buffers(op: Operation, kinds: tuple[type[Operation], ...]) -> set[SSAValue]
     return {nested.buffer for nested in op.walk() if isinstance(nested, kinds)}  # type: ignore[attr-defined]
 
 
+def kernels_and_calls(module: builtin.ModuleOp) -> list[tuple[func.FuncOp, list[func.CallOp]]]:
+    """Each kernel of `module` (a defined function without `loop.entry`) with the calls of it."""
+    calls = calls_by_callee(module)
+    return [
+        (function, calls.get(function.sym_name.data, []))
+        for function in list(module.ops)
+        if isinstance(function, func.FuncOp) and not function.is_declaration and ENTRY_ATTR not in function.attributes
+    ]
+
+
 def calls_by_callee(module: builtin.ModuleOp) -> dict[str, list[func.CallOp]]:
     calls: dict[str, list[func.CallOp]] = {}
     for call in module.walk():
@@ -1014,11 +1024,7 @@ class UnrollAndJamPass(ModulePass):
     arithmetic in the IR); false: as scalar copies, for clang's SLP vectorizer to pack."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
-        calls = calls_by_callee(op)
-        for function in list(op.ops):
-            if not isinstance(function, func.FuncOp) or function.is_declaration or ENTRY_ATTR in function.attributes:
-                continue
-            callers = calls.get(function.sym_name.data, [])
+        for function, callers in kernels_and_calls(op):
             for output in [l for l in function.walk() if isinstance(l, OutputLoop)]:
                 if self.factor >= 2 and (divisor := _misaligned_divisor(output, self.factor)) is not None:
                     _split_at_divisor(output, divisor)
