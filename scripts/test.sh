@@ -6,4 +6,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
-exec .venv/bin/python -m pytest -n auto --dist worksteal "$@"
+# --durations: the slowest tests are listed, so a CI run shows where its time goes.
+exec .venv/bin/python -m pytest -n auto --dist worksteal --durations=25 "$@"
