@@ -513,11 +513,13 @@ def _pack_constant(function: func.FuncOp, argument: int, dim: int, calls: Sequen
 
 
 def _block_lanes(function: func.FuncOp, argument: int, block: int, calls: Sequence[func.CallOp], module: builtin.ModuleOp) -> None:
-    """Store a constant [..., M] read by reductions as [M / block, ..., block] (`block` a power of
-    two), when every vector load of it reads within one block: each group of `block` lanes then
-    reads its part from one contiguous stretch (a 512-channel 3x3 conv's 32 channels read their
-    packed weights, 590 KB, in order, instead of 128 bytes every 2 KB across 9 MB: 2.7x faster,
-    from the TLB and the prefetchers; a matmul's constant [K, N] is read as [N / block, K, block]).
+    """Store a constant [..., M] read by reductions as [ceil(M / block), ..., block] (`block` a
+    power of two), when every vector load of it reads within one block: each group of `block`
+    lanes then reads its part from one contiguous stretch (a 512-channel 3x3 conv's 32 channels
+    read their packed weights, 590 KB, in order, instead of 128 bytes every 2 KB across 9 MB: 2.7x
+    faster, from the TLB and the prefetchers; a matmul's constant [K, N] is read as [N / block,
+    K, block]). An M that is not a multiple of `block` (a 1000-class head) is padded with zeros
+    that no load reads: the last block is partly empty.
 
     A vector load of `w` lanes at index m reads within one block when w divides `block` and m
     is a multiple of w: m is the index of a loop stepping by a multiple of w from one.
@@ -525,17 +527,18 @@ def _block_lanes(function: func.FuncOp, argument: int, block: int, calls: Sequen
     arg = function.body.block.args[argument]
     assert isinstance(arg.type, MemRefType)
     shape = list(arg.type.get_shape())
-    if len(shape) < 2 or shape[-1] % block or shape[-1] == block or _constant_global(function, argument, calls, module, loop.LOADS) is None:
+    if len(shape) < 2 or shape[-1] <= block or _constant_global(function, argument, calls, module, loop.LOADS) is None:
         return
     for use in arg.uses:
         if isinstance(use.operation, loop.VectorLoadOp):
             width = use.operation.result.type.get_shape()[0]
             if block % width or not _multiple_of(use.operation.indices[-1], width):
                 return
-    rank = len(shape)
+    rank, blocks = len(shape), -(-shape[-1] // block)
 
     def blocked(data: np.ndarray) -> np.ndarray:
-        split = data.reshape(*shape[:-1], shape[-1] // block, block)
+        padded = np.pad(data, [(0, 0)] * (rank - 1) + [(0, blocks * block - shape[-1])])
+        split = padded.reshape(*shape[:-1], blocks, block)
         return split.transpose(rank - 1, *range(rank - 1), rank)
 
     def read(load: Operation, packed: SSAValue) -> None:

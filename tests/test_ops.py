@@ -187,6 +187,8 @@ conv("batch2", [2, 3, 7, 7], [4, 3, 3, 3], pads=[1, 1, 1, 1])
 conv("rect-input-kernel1x3", [1, 3, 7, 13], [4, 3, 1, 3], pads=[0, 1, 0, 1])
 conv("1x1x1x1", [1, 1, 1, 1], [1, 1, 1, 1])
 conv("wide-channels-32", [1, 32, 5, 5], [17, 32, 3, 3], pads=[1, 1, 1, 1])
+# 72 filters: the packed weights' blocks of 32 lanes are padded to 96, the last block part empty
+conv("filters-72-padded-blocks", [1, 8, 6, 6], [72, 8, 3, 3], pads=[1, 1, 1, 1])
 
 # --------------------------------------------------------------------------- pooling
 

@@ -117,3 +117,18 @@ func.func @conv8(%x: tensor<1x1x5x5xf32>) -> tensor<*xf32> {
   %0 = nn.conv2d %x, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x1x5x5xf32>, tensor<8x1x2x2xf32>) -> tensor<*xf32>
   func.return %0 : tensor<*xf32>
 }
+
+// -----
+
+// 6 channels in lanes of 4: the blocks are padded with zeros to [2, C, kh, kw, 4];
+// the last block holds channels 4 and 5, read by the remainder's vector<2xf32>.
+// CHECK:       "memref.global"() <{sym_name = "conv6_const0_packed_b4", type = memref<2x1x2x2x4xf32>, initial_value = dense<{{\[\[\[\[\[}}1.000000e+00, 5.000000e+00, 9.000000e+00, 1.300000e+01], [2.000000e+00, 6.000000e+00, 1.000000e+01, 1.400000e+01]], {{\[\[}}3.000000e+00, 7.000000e+00, 1.100000e+01, 1.500000e+01], [4.000000e+00, 8.000000e+00, 1.200000e+01, 1.600000e+01]]]], {{\[\[\[\[}}1.700000e+01, 2.100000e+01, 0.000000e+00, 0.000000e+00]
+// CHECK-LABEL: func.func private @conv6_k0_conv2d
+// CHECK-SAME:    %w: memref<2x1x2x2x4xf32>
+// CHECK:         loop.vector_load %w[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<2x1x2x2x4xf32>, vector<4xf32>
+// CHECK:         loop.vector_load %w[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<2x1x2x2x4xf32>, vector<2xf32>
+func.func @conv6(%x: tensor<1x1x5x5xf32>) -> tensor<*xf32> {
+  %w = nn.constant dense<[[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]], [[[9.0, 10.0], [11.0, 12.0]]], [[[13.0, 14.0], [15.0, 16.0]]], [[[17.0, 18.0], [19.0, 20.0]]], [[[21.0, 22.0], [23.0, 24.0]]]]> : tensor<6x1x2x2xf32>
+  %0 = nn.conv2d %x, %w strides [2, 2] pads [0, 0, 0, 0] dilations [1, 1] groups 1 : (tensor<1x1x5x5xf32>, tensor<6x1x2x2xf32>) -> tensor<*xf32>
+  func.return %0 : tensor<*xf32>
+}
