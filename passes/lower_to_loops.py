@@ -13,6 +13,7 @@ rows (`row_accumulated`), and a group computing a padded window (conv, pools)
 loops the last output axis in pieces (`column_pieces`): the border columns,
 whose windows overhang the padding, and the interior, where the index ranges
 known at compile time drop every clamp and bounds test of the window's reads.
+Each piece has its own loop over the rows.
 
 The function itself becomes the entry point that owns the buffers:
 
@@ -277,11 +278,15 @@ def build_kernel(
         accumulated[reduction.output] = (accumulator, index)
         store_outputs(index)
     elif (pieces := column_pieces(group, shape)) is not None:
-        outer = kb.parallel_nest(shape[:-1])
+        # each piece loops over the rows itself: a border column's innermost loop is then its
+        # rows, which unroll-and-jam blocks as it blocks the interior's columns
+        outer = kb.parallel_nest(shape[:-2])
         depth = kb.depth
         for first, end in pieces:
-            column = kb.index(first) if end - first == 1 else kb.open_loop(first, end, parallel=depth == 1)
-            store_outputs([*outer, column])
+            rows = kb.parallel_nest(shape[-2:-1], parallel=depth == 1)
+            single = end - first == 1
+            column = kb.index(first) if single else kb.open_loop(first, end, parallel=kb.depth == 1)
+            store_outputs([*outer, *rows, column])
             kb.close(depth)
     else:
         store_outputs(kb.parallel_nest(shape))

@@ -1,7 +1,7 @@
 // lower-to-loops on nn.conv2d with padding: no padded copy of the input. The
-// output width is looped in three pieces: the first and last columns (whose
-// windows overhang the padding) and the interior columns 1..2 (whose windows lie
-// inside the input). In a border column, each window position is clamped into
+// output width is looped in three pieces, each with its own loop over the rows:
+// the first and last columns (whose windows overhang the padding) and the
+// interior columns 1..2 (whose windows lie inside the input). In a border column, each window position is clamped into
 // the input (maxsi/minsi) so the load is always in bounds, and an arith.select
 // replaces it by 0.0 in the padding; a test the index ranges decide is not
 // emitted (column 0 never reads past the right edge). In the interior, the
@@ -49,22 +49,27 @@
 // CHECK-NEXT:        loop.yield %[[SUMH]] : f32
 // CHECK-NEXT:      }
 // CHECK-NEXT:      loop.store %[[SUM0]], %out[%[[C0]], %[[C0]], %[[OH]], %[[C0]]] : memref<1x1x4x4xf32>
+// CHECK-NEXT:    }
 // The interior columns: the width position is the output column plus kw - 1, unclamped.
-// CHECK:           loop.for %[[OW:.*]] = %[[C1]] to %[[C3]] step %[[C1]] {
+// CHECK-NEXT:    loop.parallel %[[OH2:.*]] = %[[C0]] to %[[C4]] step %[[C1]] {
+// CHECK-NEXT:      arith.subi %[[OH2]], %[[C1]] : index
+// CHECK-NEXT:      loop.for %[[OW:.*]] = %[[C1]] to %[[C3]] step %[[C1]] {
 // CHECK-NEXT:        %[[W0:.*]] = arith.subi %[[OW]], %[[C1]] : index
 // CHECK:               %[[HIN2:.*]] = arith.andi
 // CHECK-NEXT:          loop.for %[[KW2:.*]] = %[[C0]] to %[[C3]] step %[[C1]] iter_args
 // CHECK-NEXT:            %[[WI:.*]] = arith.addi %[[W0]], %[[KW2]] : index
 // CHECK-NEXT:            %[[XI:.*]] = loop.load %x[%[[C0]], %{{.*}}, %{{.*}}, %[[WI]]] : memref<1x1x4x4xf32>
 // CHECK-NEXT:            arith.select %[[HIN2]], %[[XI]], %[[ZERO]] : f32
-// CHECK:             loop.store %{{.*}}, %out[%[[C0]], %[[C0]], %[[OH]], %[[OW]]] : memref<1x1x4x4xf32>
+// CHECK:             loop.store %{{.*}}, %out[%[[C0]], %[[C0]], %[[OH2]], %[[OW]]] : memref<1x1x4x4xf32>
 // CHECK-NEXT:      }
+// CHECK-NEXT:    }
 // Column 3: only its right edge needs the test.
+// CHECK:         loop.parallel %[[OH3:.*]] = %[[C0]] to %[[C4]] step %[[C1]] {
 // CHECK:               %[[XR:.*]] = loop.load %x
 // CHECK-NEXT:          %[[WLT:.*]] = arith.cmpi slt, %{{.*}}, %[[C4]] : index
 // CHECK-NEXT:          %[[INR:.*]] = arith.andi %{{.*}}, %[[WLT]] : i1
 // CHECK-NEXT:          arith.select %[[INR]], %[[XR]], %[[ZERO]] : f32
-// CHECK:           loop.store %{{.*}}, %out[%[[C0]], %[[C0]], %[[OH]], %[[C3]]] : memref<1x1x4x4xf32>
+// CHECK:           loop.store %{{.*}}, %out[%[[C0]], %[[C0]], %[[OH3]], %[[C3]]] : memref<1x1x4x4xf32>
 // CHECK-NEXT:    }
 // CHECK-NEXT:    func.return
 func.func @conv(%x: tensor<1x1x4x4xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<*xf32> {

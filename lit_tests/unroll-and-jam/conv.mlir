@@ -1,5 +1,6 @@
 // unroll-and-jam on a fused conv + relu with padding. lower-to-loops loops the
-// output width in pieces: column 0, the interior columns 1..4 and column 5. The
+// output width in pieces, each with its own loop over the rows: column 0, the
+// interior columns 1..4 and column 5. The
 // interior loop steps by 2 and its three reduction loops (channel, kh, kw) are
 // jammed into one nest carrying two accumulators at every level. What does not
 // depend on the output width is emitted once: the row clamp and test (kh's
@@ -18,8 +19,10 @@
 // CHECK-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // CHECK-DAG:     %[[C5:.*]] = arith.constant 5 : index
 // CHECK:         %[[BIAS:.*]] = loop.load %b[%[[CO:.*]]] : memref<3xf32>
-// CHECK:         loop.for %[[OH:.*]] = {{.*}} {
-// CHECK:           loop.store %{{.*}}, %out[%[[C0]], %[[CO]], %[[OH]], %[[C0]]] : memref<1x3x3x6xf32>
+// CHECK:         loop.for %[[OH0:.*]] = {{.*}} {
+// CHECK:           loop.store %{{.*}}, %out[%[[C0]], %[[CO]], %[[OH0]], %[[C0]]] : memref<1x3x3x6xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:    loop.for %[[OH:.*]] = {{.*}} {
 // CHECK-NEXT:      %[[H0:.*]] = arith.subi %[[OH]], %[[C1]] : index
 // CHECK-NEXT:      loop.for %[[OW:.*]] = %[[C1]] to %[[C5]] step %[[C2]] {
 // CHECK-NEXT:        %[[OW1:.*]] = arith.addi %[[OW]], %[[C1]] overflow<nsw,nuw> : index
@@ -53,7 +56,9 @@
 // CHECK-NEXT:        loop.store %[[R0]], %out[%[[C0]], %[[CO]], %[[OH]], %[[OW]]] : memref<1x3x3x6xf32>
 // CHECK-NEXT:        loop.store %[[R1]], %out[%[[C0]], %[[CO]], %[[OH]], %[[OW1]]] : memref<1x3x3x6xf32>
 // CHECK-NEXT:      }
-// CHECK:           loop.store %{{.*}}, %out[%[[C0]], %[[CO]], %[[OH]], %[[C5]]] : memref<1x3x3x6xf32>
+// CHECK-NEXT:    }
+// CHECK-NEXT:    loop.for %[[OH5:.*]] = {{.*}} {
+// CHECK:           loop.store %{{.*}}, %out[%[[C0]], %[[CO]], %[[OH5]], %[[C5]]] : memref<1x3x3x6xf32>
 // CHECK-NEXT:    }
 // CHECK-NEXT:  }
 // CHECK-NEXT:  func.return
