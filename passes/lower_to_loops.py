@@ -284,8 +284,7 @@ def build_kernel(
         depth = kb.depth
         for first, end in pieces:
             rows = kb.parallel_nest(shape[-2:-1], parallel=depth == 1)
-            single = end - first == 1
-            column = kb.index(first) if single else kb.open_loop(first, end, parallel=kb.depth == 1)
+            column = kb.index(first) if end - first == 1 else kb.open_loop(first, end, parallel=kb.depth == 1)
             store_outputs([*outer, *rows, column])
             kb.close(depth)
     else:
