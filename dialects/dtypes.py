@@ -10,26 +10,47 @@ bool), 0 or 1.
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
-import onnx
 from xdsl.dialects.builtin import IndexType, IntegerType, Signedness, f16, f32, f64, i1, i8, i16, i32, i64
 from xdsl.ir import Attribute
 
 ui8 = IntegerType(8, Signedness.UNSIGNED)
 
+
+class OnnxType(IntEnum):
+    """The codes of onnx.proto's TensorProto.DataType that nn tensors may have.
+
+    Spelled out (the enum is part of the ONNX format, its values never change) so that the
+    dialects load without importing onnx, a fifth of every opt-fuse run's start-up;
+    tests/test_dtypes.py checks them against onnx.TensorProto.
+    """
+
+    FLOAT = 1
+    UINT8 = 2
+    INT8 = 3
+    INT16 = 5
+    INT32 = 6
+    INT64 = 7
+    BOOL = 9
+    FLOAT16 = 10
+    DOUBLE = 11
+
+
 _TABLE: list[tuple[int, Attribute, str]] = [
-    (onnx.TensorProto.FLOAT, f32, "float32"),
-    (onnx.TensorProto.FLOAT16, f16, "float16"),
-    (onnx.TensorProto.DOUBLE, f64, "float64"),
-    (onnx.TensorProto.INT64, i64, "int64"),
-    (onnx.TensorProto.INT32, i32, "int32"),
-    (onnx.TensorProto.INT16, i16, "int16"),
-    (onnx.TensorProto.INT8, i8, "int8"),
-    (onnx.TensorProto.UINT8, ui8, "uint8"),
-    (onnx.TensorProto.BOOL, i1, "bool"),
+    (OnnxType.FLOAT, f32, "float32"),
+    (OnnxType.FLOAT16, f16, "float16"),
+    (OnnxType.DOUBLE, f64, "float64"),
+    (OnnxType.INT64, i64, "int64"),
+    (OnnxType.INT32, i32, "int32"),
+    (OnnxType.INT16, i16, "int16"),
+    (OnnxType.INT8, i8, "int8"),
+    (OnnxType.UINT8, ui8, "uint8"),
+    (OnnxType.BOOL, i1, "bool"),
 ]
 
-TENSOR_ONNX_TYPES = (onnx.TensorProto.FLOAT, onnx.TensorProto.INT64, onnx.TensorProto.INT32, onnx.TensorProto.INT8, onnx.TensorProto.UINT8, onnx.TensorProto.BOOL)
+TENSOR_ONNX_TYPES = (OnnxType.FLOAT, OnnxType.INT64, OnnxType.INT32, OnnxType.INT8, OnnxType.UINT8, OnnxType.BOOL)
 """The ONNX element types an nn tensor computed at run time may have."""
 
 C_TYPES = {"float32": "float", "int64": "int64_t", "int32": "int32_t", "int8": "int8_t", "uint8": "uint8_t", "bool": "uint8_t"}
@@ -41,6 +62,11 @@ _BY_NUMPY = {dtype: type for _, type, dtype in _TABLE}
 
 
 def onnx_name(code: int) -> str:
+    """`FLOAT`, `INT64`, ...: the ONNX name of any element type code, for messages."""
+    if code in _BY_ONNX:
+        return OnnxType(code).name
+    import onnx  # only for the codes nn tensors cannot have
+
     return onnx.TensorProto.DataType.Name(code) if code in onnx.TensorProto.DataType.values() else str(code)
 
 
