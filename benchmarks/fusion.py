@@ -84,8 +84,13 @@ def fusion_report(model: onnx.ModelProto) -> tuple[int, int, int]:
     return sum(e["removed_bytes"] for e in entries), len(groups), sum(len(g["ops"]) for g in groups)
 
 
+SETTLE_SECONDS = 0.1
+"""round_robin_medians' `settle` for comparisons where a runtime runs on several threads
+(twice the longest spin measured, onnxruntime's)."""
+
+
 def round_robin_medians(
-    runs: Sequence[Callable[[], object]], repeats: int, budget: float, warmup: int = 2, lead_in: int = 1
+    runs: Sequence[Callable[[], object]], repeats: int, budget: float, warmup: int = 2, lead_in: int = 1, settle: float = 0.0
 ) -> tuple[list[float], int]:
     """Median seconds of each callable, timed in alternation, and the number of rounds.
 
@@ -100,6 +105,12 @@ def round_robin_medians(
     spinning threads (the cnn example on 2 threads: 72 us alone, 238 us right after
     an onnxruntime run). With the lead-in, each timed run follows a run of its own,
     as back-to-back requests to one model do.
+
+    The lead-in is not enough when another runtime's threads spin longer than it
+    lasts: onnxruntime's 2-thread pool spins some 30-40 ms after a run (squeezenet on
+    opt-fuse's 2 threads: 5.1 ms alone, 13 ms right after an onnxruntime run, 8.4 ms 30
+    ms after it, 5.1 ms 50 ms after it). `settle` seconds of sleep before each turn let
+    them go idle, as they would between requests; the timing in multi-thread comparisons.
     """
     start = time.perf_counter()
     for _ in range(warmup):
@@ -112,6 +123,7 @@ def round_robin_medians(
     rounds = 0
     while rounds < repeats and (rounds < MIN_ROUNDS or time.perf_counter() - start < budget):
         for run, bucket in zip(runs, times):
+            time.sleep(settle)
             for _ in range(lead_in):
                 run()
             t0 = time.perf_counter()

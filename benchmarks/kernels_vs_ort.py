@@ -60,7 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import machine_limits
-from benchmarks.fusion import geomean, round_robin_medians
+from benchmarks.fusion import SETTLE_SECONDS, geomean, round_robin_medians
 from benchmarks.fusion_graphs import GRAPHS
 from benchmarks.light_models import LIGHT_DIR, ORT_QUIET, machine_facts, select_models, with_random_weights
 from benchmarks.light_models import MODELS as LIGHT_MODELS
@@ -227,7 +227,7 @@ def measure(name: str, group: str, model: onnx.ModelProto, limits: dict, repeats
     start = time.perf_counter()
     ours, ours_2t, reference = runs[0](), runs[1](), runs[2]()
     warmup = 0 if time.perf_counter() - start > seconds / 5 else 2  # a slow model is warm after its first run
-    (ours_s, ours2_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup)
+    (ours_s, ours2_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup, settle=SETTLE_SECONDS)
     timed = {
         "model": name, "group": group, "flops": flops, "io_bytes": io_bytes(model, inputs, reference),
         "opt_fuse_ms": ours_s * 1e3, "opt_fuse_2t_ms": ours2_s * 1e3, "ort_1t_ms": ort1_s * 1e3, "ort_2t_ms": ort2_s * 1e3,

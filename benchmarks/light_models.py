@@ -54,7 +54,7 @@ from onnx import numpy_helper
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.fusion import geomean, round_robin_medians
+from benchmarks.fusion import SETTLE_SECONDS, geomean, round_robin_medians
 from benchmarks.side_by_side import onnxruntime_session, random_inputs
 from compiler.driver import compile_model
 from compiler.runtime import NativeModel
@@ -170,7 +170,7 @@ def measure(name: str, repeats: int, seconds: float, random_weights: bool = Fals
         runs = [lambda: native.run(inputs), lambda: native_2t.run(inputs), *(lambda s=s: s.run(None, feed) for s in sessions)]
         (ours, ours_2t, *references), first_round = first_runs(runs)
         warmup = 0 if first_round > seconds / 5 else 2  # a slow model is warm after its first run
-        (ours_s, ours2_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup)
+        (ours_s, ours2_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup, settle=SETTLE_SECONDS)
     passes = sum(t for k, t in stages.items() if k.startswith("pass:"))
     return Result(
         name, stages["import"], passes, stages["clang"], stages["load"], total, stages, ll_bytes,
