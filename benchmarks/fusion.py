@@ -86,7 +86,7 @@ def fusion_report(model: onnx.ModelProto) -> tuple[int, int, int]:
 
 SETTLE_SECONDS = 0.1
 """round_robin_medians' `settle` for comparisons where a runtime runs on several threads
-(twice the longest spin measured, onnxruntime's)."""
+(twice opt-fuse's spin, which is longer than onnxruntime's measured one)."""
 
 
 def round_robin_medians(
@@ -100,7 +100,7 @@ def round_robin_medians(
 
     Each turn runs its callable `lead_in` times untimed before the timed run. A
     runtime's thread pool keeps spinning for a while after a run (onnxruntime's by
-    default, opt-fuse's for up to a millisecond): timed right after another
+    default, opt-fuse's for up to 50 ms): timed right after another
     runtime's 2-thread run, a 2-thread run shares its second core with those
     spinning threads (the cnn example on 2 threads: 72 us alone, 238 us right after
     an onnxruntime run). With the lead-in, each timed run follows a run of its own,

@@ -27,7 +27,12 @@
  * chunks not yet claimed). A thread claims a chunk with a compare-and-swap that keeps the
  * generation, so a late worker can never claim a chunk of a job other than the one it saw; the job's
  * fields stay unchanged while any of its chunks is unfinished (the caller waits for `chunks_left`
- * to reach 0). Idle workers spin briefly, then sleep on a condition variable; the caller likewise.
+ * to reach 0). Idle workers spin for up to OPTFUSE_SPIN_NS (50 ms), then sleep on a condition
+ * variable; the caller, waiting for the last chunks, likewise. The spin is long because a sleeping
+ * worker is slow to come back on a VM: the conv-bn-clip benchmark graph (2.2 ms on one thread)
+ * ran in 1.2 ms on two threads back to back, but in 2.5 ms on two when each run followed 100 ms of
+ * idleness and the workers spun 0.5 ms (1.5 ms with 10 ms, 1.2 ms with 50 ms). onnxruntime's
+ * workers spin likewise by default (some 30-40 ms on the same machine).
  *
  * Portability: no header is included, so this file compiles for any target a clang supports
  * without a sysroot (the aarch64 shared library is built with -nostdlib). The pthread functions
@@ -48,7 +53,9 @@
 #define OPTFUSE_MIN_PARALLEL_WORK 32768
 #endif
 #define OPTFUSE_CHUNKS_PER_THREAD 4
-#define OPTFUSE_SPIN 20000 /* pause instructions an idle thread spins before it sleeps (~0.1-1 ms) */
+#ifndef OPTFUSE_SPIN_NS /* tunable with -D: how long an idle thread spins before it sleeps */
+#define OPTFUSE_SPIN_NS 50000000LL
+#endif
 
 typedef long long i64;
 typedef unsigned long long u64;
@@ -67,6 +74,13 @@ int pthread_mutex_unlock(void *mutex);
 int pthread_cond_init(void *cond, const void *attr);
 int pthread_cond_wait(void *cond, void *mutex);
 int pthread_cond_broadcast(void *cond);
+
+typedef struct {
+    i64 seconds;
+    long nanoseconds;
+} optfuse_timespec; /* struct timespec on 64-bit Linux (glibc and musl) */
+int clock_gettime(int clock, optfuse_timespec *now);
+#define OPTFUSE_CLOCK_MONOTONIC 1 /* Linux's CLOCK_MONOTONIC, on every architecture */
 
 static int requested_threads = 1; /* atomic */
 static int busy;                  /* atomic: 1 while a parallel loop runs on the pool */
@@ -102,6 +116,18 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+static i64 now_ns(void) {
+    optfuse_timespec now;
+    clock_gettime(OPTFUSE_CLOCK_MONOTONIC, &now);
+    return now.seconds * 1000000000LL + now.nanoseconds;
+}
+
+/* Whether a thread spinning until `deadline` (now_ns) should stop and sleep; reads the clock on
+   every 64th spin only. */
+static int spun_enough(unsigned spin, i64 deadline) {
+    return spin % 64 == 0 && now_ns() > deadline;
+}
+
 /* Claim and run chunks of job `gen` until none is left to claim. */
 static void run_chunks(unsigned gen) {
     for (;;) {
@@ -126,7 +152,8 @@ static void *worker(void *start) {
     unsigned seen = (unsigned)(u64)start; /* the generation before the job that started this worker */
     for (;;) {
         unsigned gen = seen;
-        for (int spin = 0; spin < OPTFUSE_SPIN && gen == seen; ++spin) {
+        i64 deadline = now_ns() + OPTFUSE_SPIN_NS;
+        for (unsigned spin = 1; gen == seen && !spun_enough(spin, deadline); ++spin) {
             cpu_relax();
             gen = (unsigned)(__atomic_load_n(&ticket, __ATOMIC_ACQUIRE) >> 32);
         }
@@ -189,7 +216,8 @@ __attribute__((visibility("hidden"))) void OPTFUSE_NAME(parallel_for)(
             pthread_mutex_unlock(&lock);
         }
         run_chunks(gen);
-        for (int spin = 0; spin < OPTFUSE_SPIN && __atomic_load_n(&chunks_left, __ATOMIC_ACQUIRE) != 0; ++spin)
+        i64 deadline = now_ns() + OPTFUSE_SPIN_NS;
+        for (unsigned spin = 1; __atomic_load_n(&chunks_left, __ATOMIC_ACQUIRE) != 0 && !spun_enough(spin, deadline); ++spin)
             cpu_relax();
         if (__atomic_load_n(&chunks_left, __ATOMIC_ACQUIRE) != 0) {
             pthread_mutex_lock(&lock);
