@@ -356,17 +356,18 @@ def with_sanitize_address(ir: str) -> str:
     sanitizer build pass vacuously) and its globals aligned to at most 32 bytes (see below)."""
     lines = ir.split("\n")
     count = 0
-    section = ".data"
+    section: str | None = None
     for index, line in enumerate(lines):
-        if (header := re.match(r"@([\w.]+) = internal (global|constant) ", line)) is not None:
-            kind = ".rodata" if header[2] == "constant" else ".bss" if " zeroinitializer" in line else ".data"
-            section = f"{kind}.optfuse.{header[1]}"
+        if line.startswith("@"):  # a global; its `, align N` may end a later line (a long initializer)
+            header = re.match(r"@([\w.]+) = (?!external )[\w ]*?\b(global|constant) ", line)
+            kind = None if header is None else ".rodata" if header[2] == "constant" else ".bss" if " zeroinitializer" in line else ".data"
+            section = None if header is None else f"{kind}.optfuse.{header[1]}"
         # ASan gives no redzone to a global aligned beyond its 32-byte minimum redzone, and our
         # arena and constants are `align 64`: at 32 they get one (our loads assume only align 4).
         # An explicit section keeps clang from raising it again (it aligns globals that vector
         # code reads to the vector's size: 64 with AVX-512).
         if line and not line[0].isspace() and (m := re.search(r", align (\d+)$", line)) and int(m[1]) > 32:
-            lines[index] = line[: m.start()] + f', section "{section}", align 32'
+            lines[index] = line[: m.start()] + (f', section "{section}"' if section else "") + ", align 32"
         if line.startswith("define ") and line.endswith(" {"):
             lines[index] = line[: -len(" {")] + " sanitize_address {"
             count += 1

@@ -242,3 +242,26 @@ def test_lld_found_under_versioned_name(monkeypatch, tmp_path):
     (tmp_path / "bin" / "ld.lld-19").symlink_to(lld)
     fake = Clang((str(fake_program(tmp_path / "bin", "clang", "clang version 19.1.7")),), (19, 1, 7), "PATH")
     assert toolchain._lld_flags(fake) == (f"--ld-path={tmp_path / 'bin' / 'ld.lld-19'}",)
+
+
+def test_sanitize_copy_pins_each_defined_global_to_its_own_section_at_align_32():
+    """ASan skips a global aligned past 32 bytes, and clang raises the alignment of a global
+    vector code reads unless it has an explicit section (on an AVX-512 host: to 64, and the
+    arena overflow of tests/test_sanitizers.py went unreported)."""
+    ir = "\n".join([
+        "@m.arena = internal global [768 x i8] zeroinitializer, align 64",
+        "@m_const = internal constant [2 x float] [",
+        "  float 1.0, float 2.0",
+        "], align 64",
+        "@m_error = global ptr null, align 8",
+        "@m_weights = external hidden constant [64 x i8]",
+        "define void @f() {",
+        "  ret void",
+        "}",
+    ])
+    lines = toolchain.with_sanitize_address(ir).split("\n")
+    assert lines[0] == '@m.arena = internal global [768 x i8] zeroinitializer, section ".bss.optfuse.m.arena", align 32'
+    assert lines[3] == '], section ".rodata.optfuse.m_const", align 32'
+    assert lines[4] == "@m_error = global ptr null, align 8"  # small alignments are left alone
+    assert lines[5] == "@m_weights = external hidden constant [64 x i8]"
+    assert lines[6] == "define void @f() sanitize_address {"
