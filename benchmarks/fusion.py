@@ -123,7 +123,8 @@ def round_robin_medians(
     rounds = 0
     while rounds < repeats and (rounds < MIN_ROUNDS or time.perf_counter() - start < budget):
         for run, bucket in zip(runs, times):
-            time.sleep(settle)
+            if settle:
+                time.sleep(settle)
             for _ in range(lead_in):
                 run()
             t0 = time.perf_counter()

@@ -359,9 +359,10 @@ def with_sanitize_address(ir: str) -> str:
     section: str | None = None
     for index, line in enumerate(lines):
         if line.startswith("@"):  # a global; its `, align N` may end a later line (a long initializer)
-            header = re.match(r"@([\w.]+) = (?!external )[\w ]*?\b(global|constant) ", line)
-            kind = None if header is None else ".rodata" if header[2] == "constant" else ".bss" if " zeroinitializer" in line else ".data"
-            section = None if header is None else f"{kind}.optfuse.{header[1]}"
+            section = None
+            if (header := re.match(r"@([\w.]+) = (?!external )[\w ]*?\b(global|constant) ", line)) is not None:
+                kind = ".rodata" if header[2] == "constant" else ".bss" if " zeroinitializer" in line else ".data"
+                section = f"{kind}.optfuse.{header[1]}"
         # ASan gives no redzone to a global aligned beyond its 32-byte minimum redzone, and our
         # arena and constants are `align 64`: at 32 they get one (our loads assume only align 4).
         # An explicit section keeps clang from raising it again (it aligns globals that vector
