@@ -106,9 +106,11 @@ def kernel_options(target: Target) -> str:
     """unroll-and-jam for `target`'s registers: `kernel_lanes` lanes (two registers) times 6
     outer lanes (8 for single-loop reductions) with 32 vector registers (AVX-512, NEON), 3
     and 6 with AVX2's 16: as many accumulators as leave room for the loads they share
-    (measured on this repository's benchmarks/kernel_shapes.py convs and matmuls)."""
+    (measured on this repository's benchmarks/kernel_shapes.py convs and matmuls).
+    Elementwise loops take four registers of lanes (benchmarks/fusion.py's elementwise chain)."""
     outer, flat = (6, 8) if target.vector_registers >= 32 else (3, 6)
-    return f"unroll-and-jam{{factor={target.kernel_lanes} outer-factor={outer} outer-factor-flat={flat}}}"
+    lanes = target.kernel_lanes
+    return f"unroll-and-jam{{factor={lanes} outer-factor={outer} outer-factor-flat={flat} stream-factor={2 * lanes}}}"
 
 
 def run_pipeline(

@@ -34,8 +34,9 @@ by lane, since no vector libm is available everywhere. `loop.vector_load` and
 aligned to one element; a vector store is a write for the parameter analysis
 below. `vector.broadcast` is the insertelement + shufflevector splat idiom,
 `vector.extract` / `vector.insert` (one static lane) are extractelement /
-insertelement. Vectors are local values only: never parameters, results or
-constants.
+insertelement. `loop.vector_cmpf`, `loop.vector_select` and `loop.vector_cast` are
+`fcmp`, `select` and the conversion instructions on `<N x i1>` masks and vectors.
+Vectors are local values only: never parameters, results or constants.
 
 Memory
 ------
@@ -1088,6 +1089,17 @@ class FunctionEmitter:
             f"{result} = select {self.typed(op.cond, op)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}"
         )
 
+    def vector_cmpf(self, op: loop.VectorCmpfOp) -> None:
+        result = self.define(op.result)
+        self.inst(f"{result} = fcmp {op.predicate.data} {self.typed(op.lhs, op)}, {self.operand(op.rhs)}")
+
+    def vector_select(self, op: loop.VectorSelectOp) -> None:
+        result = self.define(op.result)
+        self.inst(f"{result} = select {self.typed(op.condition, op)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}")
+
+    def vector_cast(self, op: loop.VectorCastOp) -> None:
+        self.cast(op, op.conversion.data)  # loop.vector_cast's conversions are named as LLVM's instructions
+
     def cast(self, op: Operation, opcode: str) -> None:
         (source,) = op.operands
         result_type = self.type_of(op.results[0], op)
@@ -1121,17 +1133,61 @@ class FunctionEmitter:
         `llvm.maximum` says this directly, but clang 15 and 16 cannot select it on x86.
         On vectors the NaN test and the choice are lane by lane (`<N x i1>`).
         """
-        ty = self.lanes_of(op.results[0], op)
-        symbol = f"llvm.{name}.{ty.intrinsic_suffix}"
-        self.module.declare(symbol, f"declare {ty.ir} @{symbol}({ty.ir}, {ty.ir})")
         lhs, rhs = (self.operand(v) for v in op.operands)
         base = sanitize(op.results[0].name_hint, name)
+        self.emit_nan_propagating(self.lanes_of(op.results[0], op), name, lhs, rhs, base, self.define(op.results[0]))
+
+    def emit_nan_propagating(self, ty: LaneType, name: str, lhs: str, rhs: str, base: str, result: str) -> None:
+        symbol = f"llvm.{name}.{ty.intrinsic_suffix}"
+        self.module.declare(symbol, f"declare {ty.ir} @{symbol}({ty.ir}, {ty.ir})")
         chosen, unordered, nan = (self.temp(f"{base}.{part}") for part in ("num", "uno", "nan"))
         self.inst(f"{chosen} = call {ty.ir} @{symbol}({ty.ir} {lhs}, {ty.ir} {rhs})")
         self.inst(f"{unordered} = fcmp uno {ty.ir} {lhs}, {rhs}")
         self.inst(f"{nan} = fadd {ty.ir} {lhs}, {rhs}")
-        result = self.define(op.results[0])
         self.inst(f"{result} = select {ty.mask} {unordered}, {ty.ir} {nan}, {ty.ir} {chosen}")
+
+    def reduction(self, op: vector.ReductionOp) -> None:
+        """`vector.reduction`: the upper half of the lanes folded into the lower half, again and
+        again (log2(N) ops on ever shorter vectors, as `llvm.vector.reduce.*` expands), then the
+        accumulator into lane 0. maximumf and minimumf keep numpy's NaN, as `nan_propagating`."""
+        ty = self.lanes_of(op.vector, op)
+        kind = op.kind.data.value
+        if kind not in REDUCTION_KINDS or not ty.element.is_float or ty.lanes is None or ty.lanes & (ty.lanes - 1):
+            raise OptFuseError(
+                f"emit-llvm: vector.reduction <{kind}> of {op.vector.type} is not supported (kinds {', '.join(REDUCTION_KINDS)}, "
+                f"float vectors of a power-of-two length): {describe_op(op)}"
+            )
+        flags = "".join(f" {flag.value}" for flag in sorted(op.fastmath.data, key=lambda f: f.value))
+        base = sanitize(op.dest.name_hint, "reduce")
+
+        def fold(part: LaneType, lhs: str, rhs: str, result: str) -> None:
+            if kind in ("maximumf", "minimumf"):
+                self.emit_nan_propagating(part, kind.replace("imumf", "num"), lhs, rhs, result[1:], result)
+            else:
+                self.inst(f"{result} = {REDUCTION_KINDS[kind]}{flags} {part.ir} {lhs}, {rhs}")
+
+        value, lanes = self.operand(op.vector), ty.lanes
+        while lanes > 2:
+            half = LaneType(ty.element, lanes // 2)
+            whole = LaneType(ty.element, lanes).ir
+            low, high, folded = (self.temp(f"{base}.{part}{lanes // 2}") for part in ("lo", "hi", "fold"))
+            for name, first in ((low, 0), (high, lanes // 2)):
+                mask = ", ".join(f"i32 {first + i}" for i in range(lanes // 2))
+                self.inst(f"{name} = shufflevector {whole} {value}, {whole} poison, <{lanes // 2} x i32> <{mask}>")
+            fold(half, low, high, folded)
+            value, lanes = folded, lanes // 2
+        scalar = LaneType(ty.element)
+        elements = [self.temp(f"{base}.lane{lane}") for lane in range(lanes)]
+        for lane, name in enumerate(elements):
+            self.inst(f"{name} = extractelement {LaneType(ty.element, lanes).ir} {value}, i64 {lane}")
+        total = elements[0]
+        if lanes == 2:
+            total = self.temp(f"{base}.lanes")
+            fold(scalar, elements[0], elements[1], total)
+        if op.acc is None:
+            self.alias(op.dest, total)
+        else:
+            fold(scalar, self.operand(op.acc), total, self.define(op.dest))
 
     def libm(self, op: Operation, name: str) -> None:
         """A call to the C math library (`tanhf`, `erff`), for functions LLVM has no intrinsic for.
@@ -1652,6 +1708,10 @@ BINARY_OPS: dict[type[Operation], str] = {
     arith.ShRUIOp: "lshr",
 }
 
+REDUCTION_KINDS: dict[str, str] = {"add": "fadd", "mul": "fmul", "maximumf": "", "minimumf": ""}
+"""`vector.reduction`'s kinds we translate (on float vectors): the instruction that folds two halves
+(maximumf and minimumf: `nan_propagating`'s expansion)."""
+
 CAST_OPS: dict[type[Operation], str] = {
     arith.SIToFPOp: "sitofp",
     arith.UIToFPOp: "uitofp",
@@ -1738,9 +1798,13 @@ HANDLERS: dict[type[Operation], Handler] = {
     loop.StoreOp: FunctionEmitter.loop_store,
     loop.VectorLoadOp: FunctionEmitter.vector_load,
     loop.VectorStoreOp: FunctionEmitter.vector_store,
+    loop.VectorCmpfOp: FunctionEmitter.vector_cmpf,
+    loop.VectorSelectOp: FunctionEmitter.vector_select,
+    loop.VectorCastOp: FunctionEmitter.vector_cast,
     vector.BroadcastOp: FunctionEmitter.broadcast,
     vector.ExtractOp: FunctionEmitter.extract,
     vector.InsertOp: FunctionEmitter.insert,
+    vector.ReductionOp: FunctionEmitter.reduction,
     loop.CheckOp: FunctionEmitter.check,
     loop.AllocOp: FunctionEmitter.alloc,
     loop.ViewOp: FunctionEmitter.view,

@@ -35,15 +35,23 @@ and writes consecutive elements along a buffer's last dim:
 
     %v = loop.vector_load %x[%i, %k] : memref<4x64xf32>, vector<16xf32>
     loop.vector_store %v, %out[%i, %k] : memref<4x64xf32>, vector<16xf32>
+
+(the buffers are contiguous, so a vector may run on into the next row). Compares,
+selects and float <-> integer conversions of lanes, which xDSL's `arith` ops take
+on scalars only, are this dialect's:
+
+    %m = loop.vector_cmpf "ult", %a, %b : vector<16xf32> to vector<16xi1>
+    %r = loop.vector_select %m, %a, %b : vector<16xi1>, vector<16xf32>
+    %k = loop.vector_cast "fptosi" %r : vector<16xf32> to vector<16xi32>
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr, StringAttr, VectorType, i1
+from xdsl.dialects.builtin import I64, AnyFloat, IndexType, IntegerAttr, IntegerType, MemRefType, NoneAttr, StringAttr, VectorType, i1
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (
     AnyAttr,
@@ -345,8 +353,9 @@ class StoreOp(IRDLOperation):
 
 @irdl_op_definition
 class VectorLoadOp(IRDLOperation):
-    """Reads consecutive elements of the last dim as one vector: `%v = loop.vector_load
-    %buf[%i, %j] : memref<4x64xf32>, vector<16xf32>` holds [%i, %j] ... [%i, %j + 15]."""
+    """Reads consecutive elements as one vector: `%v = loop.vector_load %buf[%i, %j] :
+    memref<4x64xf32>, vector<16xf32>` holds [%i, %j] ... [%i, %j + 15] (past the end of
+    row %i, the next row's first elements: the buffer is contiguous, row-major)."""
 
     name = "loop.vector_load"
     T: ClassVar = VarConstraint("T", AnyAttr())
@@ -368,8 +377,9 @@ class VectorLoadOp(IRDLOperation):
 
 @irdl_op_definition
 class VectorStoreOp(IRDLOperation):
-    """Writes a vector to consecutive elements of the last dim: `loop.vector_store %v,
-    %buf[%i, %j] : memref<4x64xf32>, vector<16xf32>` writes [%i, %j] ... [%i, %j + 15]."""
+    """Writes a vector to consecutive elements: `loop.vector_store %v, %buf[%i, %j] :
+    memref<4x64xf32>, vector<16xf32>` writes [%i, %j] ... [%i, %j + 15] (on into the next
+    row, as `loop.vector_load` reads)."""
 
     name = "loop.vector_store"
     T: ClassVar = VarConstraint("T", AnyAttr())
@@ -396,6 +406,109 @@ def _verify_vector_of(op: Operation, type_: Attribute, buffer: SSAValue) -> None
         raise VerifyException(f"{op.name}: {type_} is not a one-dimensional, fixed-size vector")
     if type_.element_type != buffer.type.element_type:
         raise VerifyException(f"{op.name}: {type_} does not hold the elements of {buffer.type}")
+
+
+@irdl_op_definition
+class VectorCmpfOp(IRDLOperation):
+    """Compares float vectors lane by lane, into a vector of i1:
+    `%m = loop.vector_cmpf "ult", %a, %b : vector<16xf32> to vector<16xi1>`.
+
+    MLIR's `arith.cmpf` takes vectors; xDSL's gives a scalar i1 only, so unroll-and-jam
+    uses this one for a compare of vector lanes. The predicate is one of `arith.cmpf`'s
+    names, which are LLVM's `fcmp` predicates.
+    """
+
+    name = "loop.vector_cmpf"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    predicate = prop_def(StringAttr)
+    lhs = operand_def(T)
+    rhs = operand_def(T)
+    result = result_def(VectorType)
+    traits = traits_def(Pure())
+    assembly_format = "$predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `to` type($result)"
+
+    def __init__(self, predicate: str, lhs: SSAValue | Operation, rhs: SSAValue | Operation):
+        lhs_type = SSAValue.get(lhs).type
+        assert isinstance(lhs_type, VectorType)
+        super().__init__(
+            operands=[lhs, rhs], properties={"predicate": StringAttr(predicate)}, result_types=[VectorType(i1, lhs_type.get_shape())]
+        )
+
+    def verify_(self) -> None:
+        if self.predicate.data not in arith.CMPF_COMPARISON_OPERATIONS:
+            raise VerifyException(f"{self.name}: unknown predicate {self.predicate.data!r} (one of {', '.join(arith.CMPF_COMPARISON_OPERATIONS)})")
+        lanes = _lanes_of(self.lhs.type, lambda t: isinstance(t, AnyFloat))
+        if lanes is None:
+            raise VerifyException(f"{self.name}: compares vectors of floats, got {self.lhs.type}")
+        if _lanes_of(self.result.type, lambda t: t == i1) != lanes:
+            raise VerifyException(f"{self.name}: the result must be a vector of i1 with {lanes} lanes, got {self.result.type}")
+
+
+@irdl_op_definition
+class VectorSelectOp(IRDLOperation):
+    """Chooses lane by lane: `%r = loop.vector_select %m, %a, %b : vector<16xi1>, vector<16xf32>`
+    has %a's lane where %m's is 1, %b's elsewhere (xDSL's `arith.select` takes a scalar i1 only)."""
+
+    name = "loop.vector_select"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    condition = operand_def(VectorType)
+    lhs = operand_def(T)
+    rhs = operand_def(T)
+    result = result_def(T)
+    traits = traits_def(Pure())
+    assembly_format = "$condition `,` $lhs `,` $rhs attr-dict `:` type($condition) `,` type($result)"
+
+    def __init__(self, condition: SSAValue | Operation, lhs: SSAValue | Operation, rhs: SSAValue | Operation):
+        super().__init__(operands=[condition, lhs, rhs], result_types=[SSAValue.get(lhs).type])
+
+    def verify_(self) -> None:
+        lanes = _lanes_of(self.condition.type, lambda t: t == i1)
+        if lanes is None:
+            raise VerifyException(f"{self.name}: the condition must be a vector of i1, got {self.condition.type}")
+        if _lanes_of(self.result.type, lambda t: True) != lanes:
+            raise VerifyException(f"{self.name}: the values must be vectors of {lanes} lanes like the condition, got {self.result.type}")
+
+
+VECTOR_CASTS = ("fptosi", "fptoui", "sitofp", "uitofp")
+"""`loop.vector_cast`'s conversions: `arith`'s ops of these names (LLVM's instructions), on vectors."""
+
+
+@irdl_op_definition
+class VectorCastOp(IRDLOperation):
+    """Converts between float and integer vectors lane by lane:
+    `%k = loop.vector_cast "fptosi" %x : vector<16xf32> to vector<16xi32>`.
+
+    The conversion is named as `arith`'s op (`fptosi`, `fptoui`, `sitofp`, `uitofp`),
+    whose xDSL versions take scalars only.
+    """
+
+    name = "loop.vector_cast"
+    conversion = prop_def(StringAttr)
+    source = operand_def(VectorType)
+    result = result_def(VectorType)
+    traits = traits_def(Pure())
+    assembly_format = "$conversion $source attr-dict `:` type($source) `to` type($result)"
+
+    def __init__(self, conversion: str, source: SSAValue | Operation, result_type: Attribute):
+        super().__init__(operands=[source], properties={"conversion": StringAttr(conversion)}, result_types=[result_type])
+
+    def verify_(self) -> None:
+        conversion = self.conversion.data
+        if conversion not in VECTOR_CASTS:
+            raise VerifyException(f"{self.name}: unknown conversion {conversion!r} (one of {', '.join(VECTOR_CASTS)})")
+        from_float = conversion.startswith("fp")
+        is_float = lambda t: isinstance(t, AnyFloat)  # noqa: E731
+        is_integer = lambda t: isinstance(t, IntegerType)  # noqa: E731
+        lanes = _lanes_of(self.source.type, is_float if from_float else is_integer)
+        if lanes is None or _lanes_of(self.result.type, is_integer if from_float else is_float) != lanes:
+            raise VerifyException(f"{self.name}: {conversion} of {self.source.type} cannot give {self.result.type}")
+
+
+def _lanes_of(type_: Attribute, element_ok: Callable[[Attribute], bool]) -> int | None:
+    """The lanes of a one-dimensional, fixed-size vector whose element passes `element_ok`; None for any other type."""
+    if not isinstance(type_, VectorType) or type_.get_num_dims() != 1 or type_.get_num_scalable_dims() or not element_ok(type_.element_type):
+        return None
+    return type_.get_shape()[0]
 
 
 LOADS = (LoadOp, VectorLoadOp)
@@ -539,4 +652,8 @@ class ViewOp(IRDLOperation):
             )
 
 
-Loop = Dialect("loop", [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, VectorLoadOp, VectorStoreOp, CheckOp, AllocOp, ViewOp], [])
+Loop = Dialect(
+    "loop",
+    [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, VectorLoadOp, VectorStoreOp, VectorCmpfOp, VectorSelectOp, VectorCastOp, CheckOp, AllocOp, ViewOp],
+    [],
+)

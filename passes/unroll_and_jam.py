@@ -47,10 +47,12 @@ index plus lane-invariant terms, the others lane-invariant, the loop stepping
 by one) is one vector load or store at lane 0's index; a value the same in
 every lane is broadcast where a vector needs it; an op on float or integer
 values whose verifier accepts vectors (arith's and math's elementwise ops) is
-one op on vectors; accumulators are vectors. Everything else (index math, a
-strided load or store, a compare: xDSL's `arith.cmpf` gives a scalar i1) is
-copied lane by lane, on elements taken out with `vector.extract` and put back
-with `vector.insert`. The numbers are the same as the scalar jam's: each
+one op on vectors; so is a float compare, a select and a float <-> integer
+conversion, as the loop dialect's `loop.vector_cmpf`, `loop.vector_select` and
+`loop.vector_cast` (xDSL's `arith` versions take scalars only); accumulators are
+vectors. Everything else (index math, a strided load or store) is copied lane
+by lane, on elements taken out with `vector.extract` and put back with
+`vector.insert`. The numbers are the same as the scalar jam's: each
 element is the same scalar computation in the same order. When the output
 loop's trip count is not a constant multiple of `factor` (or not a constant),
 the original loop stays as a remainder loop starting where the stepped one
@@ -135,10 +137,27 @@ an FMA): with it, clang's loop vectorizer vectorizes the reduction loop
 into vector registers (on conv-bn-clip and matmul-bias-gelu, ~10x faster than
 with the flag).
 
+Loops that stream through memory, with `vectors` and `stream-factor` lanes (several
+registers' worth, so that each iteration computes independent vectors whose long
+dependent chains overlap; clang's loop vectorizer keeps one vector in flight):
+- an innermost loop with no reductions whose accesses that differ from lane to
+  lane all read or write side by side and whose ops can all be ops on vectors
+  (`elementwise_loop`: an elementwise kernel's) is jammed like an output loop.
+  When it and the loop around it walk the last two dims of every buffer they
+  access, the two become one loop first (`collapse_rows`: 56 rows of 56 columns
+  are 3136 elements, 49 vectors of 64, where a row would be 32 + 16 + 8 lanes).
+  The sigmoid-tanh chain of benchmarks/fusion.py: 2.9x faster.
+- a reduction along consecutive elements whose every carried value is folded in
+  by a `reassoc` add, mul, maximumf or minimumf (`vector_reduction`: a softmax's
+  max and sum, a ReduceMean) carries a vector of partial results, one chain per
+  lane, and `vector.reduction` folds them with the initial value after the loop
+  (the order of its terms is free, as `reassoc` says). A running max was one
+  chain of a compare and a select per element (softmax: 2.8x faster).
+
 Runs on kernels (functions without `loop.entry`), so it is independent of
 `plan-memory`, which plans the entry function's buffers; the default pipeline
 runs it after lower-to-loops and approximate-math (whose polynomials are then
-computed on vectors). `factor=1` leaves everything as it is.
+computed on vectors). `factor=1 stream-factor=1` leaves everything as it is.
 """
 
 from __future__ import annotations
@@ -765,8 +784,8 @@ class _Lanes:
     target: Block
     maps: list[dict[SSAValue, SSAValue]]
     vectors: dict[SSAValue, SSAValue]
-    consecutive: Callable[[Sequence[SSAValue]], bool]
-    """Whether source indices address the lanes' elements side by side (lane l at the last index + l)."""
+    consecutive: Callable[[Operation], bool]
+    """Whether a source load or store addresses the lanes' elements side by side in memory (lane l's at lane 0's + l)."""
     same_quotient: Callable[[Operation], bool]
     """Whether an op computing from the lane index gives every lane the same value (`_same_quotient`)."""
     packed: dict[SSAValue, SSAValue] = field(default_factory=dict)
@@ -823,10 +842,10 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
             _vector_jam_reduction(op, lanes)
         elif isinstance(op, OutputLoop):
             _vector_jam_loop(op, lanes)
-        elif isinstance(op, loop.LoadOp) and _vector_element(op.result.type) and lanes.consecutive(op.indices):
+        elif isinstance(op, loop.LoadOp) and _vector_element(op.result.type) and lanes.consecutive(op):
             indices = [lanes.scalar(i, 0) for i in op.indices]
             lanes.vectors[op.result] = lanes.emit(loop.VectorLoadOp(op.buffer, indices, len(lanes.maps))).results[0]
-        elif isinstance(op, loop.StoreOp) and _vector_element(op.value.type) and lanes.consecutive(op.indices):
+        elif isinstance(op, loop.StoreOp) and _vector_element(op.value.type) and lanes.consecutive(op):
             value = lanes.vector(op.value)
             lanes.emit(loop.VectorStoreOp(value, op.buffer, [lanes.scalar(i, 0) for i in op.indices]))
         elif not _vector_op(op, lanes):
@@ -836,23 +855,59 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
                 m.update(zip(op.results, clone.results))
 
 
-def _vector_op(op: Operation, lanes: _Lanes) -> bool:
-    """Emit `op` once on vectors, when its verifier accepts them; False when it does not.
+_VECTOR_CASTS: dict[type[Operation], str] = {
+    arith.FPToSIOp: "fptosi", arith.FPToUIOp: "fptoui", arith.SIToFPOp: "sitofp", arith.UIToFPOp: "uitofp",
+}  # fmt: skip
+"""The conversions xDSL's verifier takes on scalars only, as `loop.vector_cast` names them."""
 
-    i1 operands (a select's condition) must be uniform: xDSL's compares give scalar i1s only.
+
+def _lanewise(op: Operation, uniform: Callable[[SSAValue], bool]) -> bool:
+    """A float compare, a select of per-lane conditions or a float <-> integer conversion:
+    the loop dialect's vector ops compute it (xDSL's verifiers take it on scalars only)."""
+    if isinstance(op, arith.CmpfOp):
+        return _vector_element(op.lhs.type)
+    if isinstance(op, arith.SelectOp):
+        return _vector_element(op.result.type) and not uniform(op.cond)
+    return type(op) in _VECTOR_CASTS and _vector_element(op.operands[0].type) and _vector_element(op.results[0].type)
+
+
+def _on_vectors(op: Operation, width: int, uniform: Callable[[SSAValue], bool]) -> bool:
+    """Whether `_vector_op` computes `op` as one op on vectors of `width` lanes.
+
+    Besides `_lanewise`: an op on float or integer values that its own verifier accepts on
+    vectors; its i1 operands must be `uniform` (one i1 for the whole vector).
     """
     if op.regions or not op.results or not is_side_effect_free(op) or isinstance(op, loop.LOADS):
         return False
-    width = len(lanes.maps)
+    if _lanewise(op, uniform):
+        return True
     if not all(_vector_element(r.type) for r in op.results):
         return False
-    for operand in op.operands:
-        if not (_vector_element(operand.type) or (operand.type == i1 and lanes.uniform(operand))):
-            return False
+    if not all(_vector_element(o.type) or (o.type == i1 and uniform(o)) for o in op.operands):
+        return False
     vector_types = [VectorType(r.type, [width]) for r in op.results]
     operand_types = [o.type if o.type == i1 else VectorType(o.type, [width]) for o in op.operands]
-    if not _accepts_vectors(op, operand_types, vector_types):
+    return _accepts_vectors(op, operand_types, vector_types)
+
+
+def _vector_op(op: Operation, lanes: _Lanes) -> bool:
+    """Emit `op` once on vectors when `_on_vectors`; False when it cannot be."""
+    width = len(lanes.maps)
+    if not _on_vectors(op, width, lanes.uniform):
         return False
+    if _lanewise(op, lanes.uniform):
+        if isinstance(op, arith.CmpfOp):
+            predicate = arith.CMPF_COMPARISON_OPERATIONS[op.predicate.value.data]
+            emitted: Operation = loop.VectorCmpfOp(predicate, lanes.vector(op.lhs), lanes.vector(op.rhs))
+        elif isinstance(op, arith.SelectOp):
+            emitted = loop.VectorSelectOp(lanes.vector(op.cond), lanes.vector(op.lhs), lanes.vector(op.rhs))
+        else:
+            emitted = loop.VectorCastOp(_VECTOR_CASTS[type(op)], lanes.vector(op.operands[0]), VectorType(op.results[0].type, [width]))
+        lanes.emit(emitted)
+        emitted.results[0].name_hint = op.results[0].name_hint
+        lanes.vectors[op.results[0]] = emitted.results[0]
+        return True
+    vector_types = [VectorType(r.type, [width]) for r in op.results]
     operands = [lanes.scalar(o, 0) if o.type == i1 else lanes.vector(o) for o in op.operands]
     emitted = lanes.emit(
         type(op).create(operands=operands, result_types=vector_types, properties=dict(op.properties), attributes=dict(op.attributes))
@@ -915,20 +970,38 @@ def _bind_lanes(sources: Sequence[SSAValue], as_vector: Sequence[bool], jammed: 
                 m[source].name_hint = source.name_hint
 
 
-def _consecutive_lanes(output: OutputLoop, variant: set[SSAValue]) -> Callable[[Sequence[SSAValue]], bool]:
-    """For `_Lanes.consecutive`: indices whose last one is `output`'s index plus lane-invariant
-    terms and the others lane-invariant, when `output` steps by one."""
+def _consecutive_lanes(output: OutputLoop, variant: set[SSAValue]) -> Callable[[Operation], bool]:
+    """For `_Lanes.consecutive`, when `output` steps by one: a load or store whose last index is
+    `output`'s index plus lane-invariant terms and the others lane-invariant, or whose last two are
+    a row and a column of the index (`_row_and_column`, after `collapse_rows`)."""
     unit_step = loop.constant_index(output.step) == 1
 
-    def consecutive(indices: Sequence[SSAValue]) -> bool:
-        return (
-            unit_step
-            and bool(indices)
-            and not any(i in variant for i in indices[:-1])
-            and _steps_by_one(indices[-1], output.induction_var, variant)
-        )
+    def consecutive(access: Operation) -> bool:
+        indices = list(access.indices)  # type: ignore[attr-defined]
+        if not unit_step or not indices:
+            return False
+        if _row_and_column(access, output.induction_var):
+            return not any(i in variant for i in indices[:-2])
+        return not any(i in variant for i in indices[:-1]) and _steps_by_one(indices[-1], output.induction_var, variant)
 
     return consecutive
+
+
+def _row_and_column(access: Operation, iv: SSAValue) -> bool:
+    """The access's last two indices are r = iv // n and iv - r * n, n its buffer's last dim:
+    the element at iv of the buffer's rows laid end to end, so consecutive iv are consecutive
+    elements in memory (the buffers are contiguous, row-major)."""
+    indices = list(access.indices)  # type: ignore[attr-defined]
+    buffer_type = access.buffer.type  # type: ignore[attr-defined]
+    if len(indices) < 2 or not isinstance(buffer_type, MemRefType):
+        return False
+    row, column = indices[-2], indices[-1].owner
+    start = column.rhs.owner if isinstance(column, arith.SubiOp) and column.lhs is iv else None
+    width = buffer_type.get_shape()[-1]
+    return (
+        isinstance(row.owner, arith.DivUIOp) and row.owner.lhs is iv and loop.constant_index(row.owner.rhs) == width
+        and isinstance(start, arith.MuliOp) and start.lhs is row and loop.constant_index(start.rhs) == width
+    )  # fmt: skip
 
 
 def unroll_and_jam(output: OutputLoop, factor: int, vectors: bool = False) -> OutputLoop:
@@ -1003,6 +1076,7 @@ class UnrollAndJamPass(ModulePass):
 
     Each iteration computes `factor` outputs with independent accumulators in one reduction
     nest (see the module docstring for the loops it applies to); a remainder loop covers the rest.
+    Elementwise loops and reductions along consecutive elements take `stream_factor` lanes.
     """
 
     name = "unroll-and-jam"
@@ -1026,6 +1100,14 @@ class UnrollAndJamPass(ModulePass):
     """Compute the `factor` lanes as the elements of vectors (vector loads, stores and
     arithmetic in the IR); false: as scalar copies, for clang's SLP vectorizer to pack."""
 
+    stream_factor: int = 64
+    """Lanes of the loops that stream through memory, with `vectors`: an innermost loop without
+    reductions that reads and writes side by side (an elementwise kernel's, `elementwise_loop`)
+    and a reduction along consecutive elements (a softmax's max and sum, `vector_reduction`).
+    Several registers' worth (64 = four of AVX-512's), so that each iteration computes
+    independent vectors whose long dependent chains (a sigmoid's exp, a running max) overlap.
+    1: such loops are left to clang's loop vectorizer."""
+
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         for function, callers in kernels_and_calls(op):
             for output in [l for l in function.walk() if isinstance(l, OutputLoop)]:
@@ -1036,6 +1118,13 @@ class UnrollAndJamPass(ModulePass):
             self._jam_all(
                 function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, self.outer_factor, function, callers), jammed, factor_of=self._outer_factor
             )
+            if self.vectors and self.stream_factor >= 2:
+                for inner in [l for l in function.walk() if elementwise_loop(l, self.stream_factor, function, callers)]:
+                    _jam_with_remainder(collapse_rows(inner), self.stream_factor, vectors=True)
+                for reduction in [l for l in function.walk() if isinstance(l, loop.ForOp)]:
+                    if (width := reduction_lanes(reduction, self.stream_factor)) is not None:
+                        vector_reduction(reduction, width)
+                region_dce(function.body)  # the lanes' index constants that vector loads and stores replaced
             if self.vectors and self.factor & (self.factor - 1) == 0:
                 for argument, arg in enumerate(function.body.block.args):
                     reads = [use.operation for use in arg.uses]
@@ -1118,6 +1207,245 @@ class UnrollAndJamPass(ModulePass):
             if sum(_is_reduction(l) and l.trip_count() != 1 for l in nest.walk()) > 1:
                 return self.outer_factor
         return self.outer_factor_flat if self.outer_factor > 1 else self.outer_factor
+
+
+def elementwise_loop(output: Operation, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp]) -> bool:
+    """An innermost loop stepping by one, with no reductions, that `can_jam`, whose every access
+    that differs from lane to lane loads or stores side by side and whose every op that does
+    can be one op on vectors (`_on_vectors`): jammed, it is vector loads, math and stores only.
+
+    Anything else (a gather, an op computed lane by lane) is left to clang's loop vectorizer.
+    """
+    if not isinstance(output, OutputLoop) or loop.constant_index(output.step) != 1:
+        return False
+    body = list(output.body.block.ops)[:-1]
+    if any(op.regions or isinstance(op, (loop.VectorLoadOp, loop.VectorStoreOp)) for op in body):
+        return False
+    if not can_jam(output, factor, function, calls, innermost=False, contiguous=False):
+        return False
+    variant = _lane_variant(output, factor)
+    consecutive = _consecutive_lanes(output, variant)
+    stores = 0
+    for op in body:
+        if isinstance(op, loop.StoreOp):
+            stores += 1
+            if not (_vector_element(op.value.type) and consecutive(op)):
+                return False
+        elif isinstance(op, loop.LoadOp):
+            if op.result in variant and not (_vector_element(op.result.type) and consecutive(op)):
+                return False
+        elif any(r in variant for r in op.results) and not _on_vectors(op, factor, lambda v: v not in variant):
+            return False
+    return stores > 0
+
+
+_COMBINING: dict[type[Operation], tuple[vector.CombiningKindFlag, float]] = {
+    arith.AddfOp: (vector.CombiningKindFlag.ADD, -0.0),
+    arith.MulfOp: (vector.CombiningKindFlag.MUL, 1.0),
+    arith.MaximumfOp: (vector.CombiningKindFlag.MAXIMUMF, -np.inf),
+    arith.MinimumfOp: (vector.CombiningKindFlag.MINIMUMF, np.inf),
+}
+"""The ops a `reassoc` reduction may combine lanes with: `vector.reduction`'s kind and the op's identity
+(x + -0.0 is x for every x, -0.0 included; maximumf(-inf, x) is x, NaN included)."""
+
+
+def _accumulations(reduction: loop.ForOp) -> list[Operation] | None:
+    """For each value `reduction` carries, the op folding the next term into it: used once, by a
+    `reassoc` op of `_COMBINING` whose result is yielded in its place (and used nowhere else), its
+    other operand computed without any carried value. None when some carried value is not so."""
+    terminator = reduction.body.block.last_op
+    assert isinstance(terminator, loop.YieldOp)
+    carried = set(reduction.carried_args)
+    folds: list[Operation] = []
+    for arg, yielded in zip(reduction.carried_args, terminator.values):
+        fold = yielded.owner
+        fastmath = getattr(fold, "fastmath", None)
+        if (
+            type(fold) not in _COMBINING or fastmath is None or arith.FastMathFlag.REASSOC not in fastmath.data
+            or not _vector_element(arg.type) or len(list(arg.uses)) != 1 or len(list(yielded.uses)) != 1
+            or arg not in fold.operands or fold.parent_block() is not reduction.body.block
+        ):  # fmt: skip
+            return None
+        term = fold.operands[1] if fold.operands[0] is arg else fold.operands[0]
+        if _depends_on(term, carried, reduction.body.block):
+            return None
+        folds.append(fold)
+    return folds
+
+
+def _depends_on(value: SSAValue, sources: set[SSAValue], block: Block) -> bool:
+    """Whether `value`, computed in `block`, is computed from any of `sources` (block arguments)."""
+    if value in sources:
+        return True
+    owner = value.owner
+    return isinstance(owner, Operation) and owner.parent_block() is block and any(_depends_on(v, sources, block) for v in owner.operands)
+
+
+def reduction_lanes(reduction: Operation, factor: int) -> int | None:
+    """The lanes to compute `reduction` with (`vector_reduction`), or None to leave it alone.
+
+    An innermost `loop.for` stepping by one, carrying float or integer values each folded in by a
+    `reassoc` op (`_accumulations`: the order of a reduction's terms is free), whose loads that
+    differ from iteration to iteration read consecutive elements and whose other ops can be ops
+    on vectors. `factor` lanes, or, for a shorter loop, the largest power of two it fills, not
+    below a quarter of `factor` (one register); a shorter loop is left to clang.
+    """
+    if not isinstance(reduction, loop.ForOp) or not reduction.carried_args or loop.constant_index(reduction.step) != 1:
+        return None
+    body = list(reduction.body.block.ops)[:-1]
+    if any(op.regions or isinstance(op, (*loop.STORES, loop.VectorLoadOp)) or isinstance(op.results[0].type if op.results else None, VectorType) for op in body):
+        return None
+    folds = _accumulations(reduction)
+    if folds is None:
+        return None
+    trips = reduction.trip_count()
+    if trips is not None and trips < 2:
+        return None
+    width = factor if trips is None or trips >= factor else 1 << (trips.bit_length() - 1)
+    if width < max(2, factor // 4):
+        return None
+    variant = _lane_variant(reduction, width)
+    consecutive = _consecutive_lanes(reduction, variant)
+    for op in body:
+        if op in folds:
+            continue
+        if isinstance(op, loop.LoadOp):
+            if op.result in variant and not (_vector_element(op.result.type) and consecutive(op)):
+                return None
+        elif any(r in variant for r in op.results) and not _on_vectors(op, width, lambda v: v not in variant):
+            return None
+    return width
+
+
+def vector_reduction(reduction: loop.ForOp, width: int) -> None:
+    """Compute `reduction` (checked by `reduction_lanes`) `width` iterations at a time, each carried
+    value as a vector of `width` partial results, then combine the lanes:
+
+        %s = loop.for %k = %c0 to %c128 step %c1 iter_args(%a = %init) -> (f32) {
+          %x = loop.load %in[%r, %k] : memref<12x128xf32>
+          %n = arith.maximumf %a, %x fastmath<reassoc> : f32
+          loop.yield %n : f32
+        }
+    becomes
+        %v = loop.for %k = %c0 to %c128 step %c64 iter_args(%a = %neg_inf) -> (vector<64xf32>) {
+          %x = loop.vector_load %in[%r, %k] : memref<12x128xf32>, vector<64xf32>
+          %n = arith.maximumf %a, %x fastmath<reassoc> : vector<64xf32>
+          loop.yield %n : vector<64xf32>
+        }
+        %s = vector.reduction <maximumf>, %v, %init : vector<64xf32> into f32
+
+    The vector starts at the op's identity in every lane; `vector.reduction` folds the lanes and
+    the original initial value. Iterations past the last multiple of `width` stay a scalar loop,
+    which starts from that result. The lanes are independent chains, where the scalar loop was
+    one (a running max: several cycles per element).
+    """
+    folds = _accumulations(reduction)
+    assert folds is not None
+    lower, upper = reduction.lower_bound, reduction.upper_bound
+    known = [loop.constant_index(lower), loop.constant_index(upper)]
+    if known[0] is not None and known[1] is not None:
+        main_upper = _index_constant(known[0] + (known[1] - known[0]) // width * width, reduction)
+    else:
+        chunk = _index_constant(width, reduction)
+        span = arith.SubiOp(upper, lower)
+        count = arith.DivSIOp(span, chunk)
+        covered = arith.MuliOp(count, chunk)
+        end = arith.AddiOp(lower, covered)
+        block = reduction.parent_block()
+        assert block is not None
+        block.insert_ops_before([span, count, covered, end], reduction)
+        main_upper = end.result
+    identities: list[SSAValue] = []
+    for fold, arg in zip(folds, reduction.carried_args):
+        constant = arith.ConstantOp(builtin.FloatAttr(_COMBINING[type(fold)][1], arg.type))  # type: ignore[arg-type]
+        splat = vector.BroadcastOp(constant, VectorType(arg.type, [width]))
+        reduction.parent_block().insert_ops_before([constant, splat], reduction)  # type: ignore[union-attr]
+        identities.append(splat.results[0])
+    stepped = loop.ForOp(lower, main_upper, _index_constant(width, reduction), inits=identities)
+    stepped.induction_var.name_hint = reduction.induction_var.name_hint
+    body = stepped.body.block
+    overflow = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
+    maps: list[dict[SSAValue, SSAValue]] = [{reduction.induction_var: stepped.induction_var}]
+    for lane in range(1, width):
+        lane_iv = arith.AddiOp(stepped.induction_var, _index_constant(lane, reduction), overflow=overflow)
+        body.add_op(lane_iv)
+        maps.append({reduction.induction_var: lane_iv.result})
+    variant = _lane_variant(reduction, width)
+    lanes = _Lanes(body, maps, dict(zip(reduction.carried_args, stepped.carried_args)), _consecutive_lanes(reduction, variant), lambda op: _same_quotient(op, reduction, width))
+    _vector_jam_block(reduction.body.block, lanes)
+    lanes.emit(loop.YieldOp(*(lanes.vector(fold.results[0]) for fold in folds)))
+    region_dce(stepped.body)
+    block = reduction.parent_block()
+    assert block is not None
+    block.insert_op_before(stepped, reduction)
+    combined: list[SSAValue] = []
+    for fold, partial, init in zip(folds, stepped.res, reduction.inits):
+        kind = vector.CombiningKindAttr(_COMBINING[type(fold)][0])
+        total = vector.ReductionOp.create(
+            operands=[partial, init], result_types=[init.type], properties={"kind": kind, "fastmath": fold.fastmath}  # type: ignore[attr-defined]
+        )
+        total.results[0].name_hint = fold.results[0].name_hint
+        block.insert_op_before(total, reduction)
+        combined.append(total.results[0])
+    if known[0] is not None and known[1] is not None and (known[1] - known[0]) % width == 0:
+        for result, value in zip(reduction.res, combined):
+            result.replace_all_uses_with(value)
+        reduction.detach()
+        reduction.erase()
+    else:
+        reduction.operands = (main_upper, reduction.upper_bound, reduction.step, *combined)
+
+
+def collapse_rows(inner: OutputLoop) -> OutputLoop:
+    """One loop over `inner` and the loop around it, when every access in them indexes the
+    last two dims by the outer and the inner index (a whole image: 56 rows of 56 columns as
+    3136 elements), so that jamming it fills its vectors with no short remainder per row.
+    Returns the loop to jam: the new one, or `inner` when the pair does not qualify.
+
+    Both loops run from 0 by one to constants, the outer one holding only `inner`; each access
+    becomes [..., i // n, i - (i // n) * n] (n the columns, each buffer's last dim), which
+    `_row_and_column` reads as consecutive, and which LLVM folds back to one offset.
+    """
+    outer = inner.parent_op()
+    if not isinstance(outer, OutputLoop) or outer.carried_args or list(outer.body.block.ops)[:-1] != [inner]:
+        return inner
+    rows, columns = outer.trip_count(), inner.trip_count()
+    loops = (outer, inner)
+    if rows is None or columns is None or any(loop.constant_index(l.lower_bound) != 0 or loop.constant_index(l.step) != 1 for l in loops):
+        return inner
+    for position, iv in ((-2, outer.induction_var), (-1, inner.induction_var)):
+        for use in iv.uses:
+            access = use.operation
+            if not isinstance(access, loop.LoadOp | loop.StoreOp) or (isinstance(access, loop.StoreOp) and access.value is iv):
+                return inner
+            indices = list(access.indices)
+            buffer_type = access.buffer.type
+            assert isinstance(buffer_type, MemRefType)
+            if indices[-2:] != [outer.induction_var, inner.induction_var] or indices.count(iv) != 1 or buffer_type.get_shape()[-1] != columns:
+                return inner
+    flat = type(outer)(_index_constant(0, outer), _index_constant(rows * columns, outer), _index_constant(1, outer))
+    flat.induction_var.name_hint = "i"
+    body = flat.body.block
+    terminator = body.last_op
+    assert terminator is not None
+    width = _index_constant(columns, outer)
+    overflow = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW, arith.IntegerOverflowFlag.NUW])
+    row = arith.DivUIOp(flat.induction_var, width)
+    start = arith.MuliOp(row, width, overflow=overflow)
+    column = arith.SubiOp(flat.induction_var, start, overflow=overflow)
+    row.result.name_hint, column.result.name_hint = outer.induction_var.name_hint, inner.induction_var.name_hint
+    body.insert_ops_before([row, start, column], terminator)
+    for op in list(inner.body.block.ops)[:-1]:
+        op.detach()
+        body.insert_op_before(op, terminator)
+    outer.induction_var.replace_all_uses_with(row.result)
+    inner.induction_var.replace_all_uses_with(column.result)
+    parent = outer.parent_block()
+    assert parent is not None
+    parent.insert_op_before(flat, outer)
+    outer.detach()
+    outer.erase()
+    return flat
 
 
 def _jam_with_remainder(output: OutputLoop, factor: int, vectors: bool = False) -> list[OutputLoop]:

@@ -279,6 +279,68 @@ def test_integer_lanes_and_masks(tmp_path):
     np.testing.assert_array_equal(out, np.concatenate([np.maximum(x[:3], 0), -x[3:]]))  # x[0] >= 0: the relu
 
 
+# Per row of 64: the NaN-propagating max and the sum of its lanes (vector.reduction, from
+# the initial values -inf and 0), then each element as the loop dialect's lane ops make it:
+# NaN -> the row's max, else trunc(x) (fptosi, back with sitofp) where x < 0, else x.
+REDUCE_AND_MASKS = f"""
+builtin.module {{
+  func.func private @rows(%x: memref<3x64xf32>, %stats: memref<3x2xf32>, %out: memref<3x64xf32>) {{
+{index_constants(0, 1, 3, 16, 64)}
+    %low = arith.constant 0xFF800000 : f32
+    %zero = arith.constant 0.0 : f32
+    loop.for %r = %c0 to %c3 step %c1 {{
+      %v = loop.vector_load %x[%r, %c0] : memref<3x64xf32>, vector<64xf32>
+      %max = vector.reduction <maximumf>, %v, %low : vector<64xf32> into f32
+      %sum = vector.reduction <add>, %v, %zero : vector<64xf32> into f32
+      loop.store %max, %stats[%r, %c0] : memref<3x2xf32>
+      loop.store %sum, %stats[%r, %c1] : memref<3x2xf32>
+      loop.for %j = %c0 to %c64 step %c16 {{
+        %e = loop.vector_load %x[%r, %j] : memref<3x64xf32>, vector<16xf32>
+        %zeros = vector.broadcast %zero : f32 to vector<16xf32>
+        %negative = loop.vector_cmpf "olt", %e, %zeros : vector<16xf32> to vector<16xi1>
+        %k = loop.vector_cast "fptosi" %e : vector<16xf32> to vector<16xi32>
+        %t = loop.vector_cast "sitofp" %k : vector<16xi32> to vector<16xf32>
+        %kept = loop.vector_select %negative, %t, %e : vector<16xi1>, vector<16xf32>
+        %nan = loop.vector_cmpf "uno", %e, %e : vector<16xf32> to vector<16xi1>
+        %maxes = vector.broadcast %max : f32 to vector<16xf32>
+        %y = loop.vector_select %nan, %maxes, %kept : vector<16xi1>, vector<16xf32>
+        loop.vector_store %y, %out[%r, %j] : memref<3x64xf32>, vector<16xf32>
+      }}
+    }}
+    func.return
+  }}
+  func.func @model(%x: memref<3x64xf32>, %stats: memref<3x2xf32>, %out: memref<3x64xf32>) {{
+    func.call @rows(%x, %stats, %out) : (memref<3x64xf32>, memref<3x2xf32>, memref<3x64xf32>) -> ()
+    func.return
+  }}
+}}
+"""
+
+
+def reduce_and_masks_input() -> np.ndarray:
+    x = RNG.uniform(-4, 4, (3, 64)).astype(np.float32)
+    x[1, 37] = np.nan
+    return x
+
+
+def check_reduce_and_masks(x: np.ndarray, stats: np.ndarray, out: np.ndarray) -> None:
+    np.testing.assert_array_equal(stats[:, 0], x.max(axis=1))  # NaN in row 1, as numpy
+    np.testing.assert_allclose(stats[[0, 2], 1], x[[0, 2]].astype(np.float64).sum(axis=1), rtol=1e-5, atol=1e-5)
+    assert np.isnan(stats[1, 1])
+    expected = np.where(np.isnan(x), x.max(axis=1, keepdims=True), np.where(x < 0, np.trunc(x), x))
+    np.testing.assert_array_equal(out, expected)
+
+
+@needs_host
+def test_reductions_compares_selects_and_casts_on_vectors(tmp_path):
+    llvm = translate(REDUCE_AND_MASKS)
+    assert "fcmp olt <16 x float>" in llvm.text and "fptosi <16 x float>" in llvm.text and "select <16 x i1>" in llvm.text
+    x = reduce_and_masks_input()
+    stats, out = np.zeros((3, 2), np.float32), np.zeros((3, 64), np.float32)
+    run(build(llvm, tmp_path), "model", x, stats, out)
+    check_reduce_and_masks(x, stats, out)
+
+
 def test_vector_store_makes_the_parameter_written():
     """A kernel parameter written only by loop.vector_store must not be `readonly` (that would be UB)."""
     text = translate(LIBM_REMAINDER, "x86_64").text
@@ -287,14 +349,14 @@ def test_vector_store_makes_the_parameter_written():
 
 
 def test_aarch64_cross_compiles_vectors(tmp_path):
-    for source in (MAX_FMA, DOT, LIBM_REMAINDER, INT_LANES):
+    for source in (MAX_FMA, DOT, LIBM_REMAINDER, INT_LANES, REDUCE_AND_MASKS):
         ll = tmp_path / "m.ll"
         ll.write_text(translate(source, "aarch64").text)
         compile_llvm_ir(ll, tmp_path / "m.o", resolve_target("aarch64"), "object")
 
 
 def test_aarch64_under_qemu(tmp_path):
-    """MAX_FMA and LIBM_REMAINDER as aarch64 test executables under qemu-user, equal to numpy."""
+    """MAX_FMA, LIBM_REMAINDER and REDUCE_AND_MASKS as aarch64 test executables under qemu-user, equal to numpy."""
     from compiler.driver import Signature, TensorSpec
     from compiler.test_executable import ExecutableModel, build_test_executable
     from compiler.toolchain import find_emulator, find_executable_linker
@@ -310,6 +372,7 @@ def test_aarch64_under_qemu(tmp_path):
     cases = {
         "max_fma": (MAX_FMA, Signature("model_run", (TensorSpec("x", (4, 48)), TensorSpec("y", (4, 48)), TensorSpec("s", (1,))), (TensorSpec("out", (4, 48)),))),
         "lib": (LIBM_REMAINDER, Signature("model_run", (TensorSpec("x", (23,)),), (TensorSpec("out", (3, 23)),))),
+        "rows": (REDUCE_AND_MASKS, Signature("model_run", (TensorSpec("x", (3, 64)),), (TensorSpec("stats", (3, 2)), TensorSpec("out", (3, 64))))),
     }
     models = {}
     for name, (source, signature) in cases.items():
@@ -325,6 +388,8 @@ def test_aarch64_under_qemu(tmp_path):
     (out,) = models["lib"].run([v])
     np.testing.assert_allclose(out[1], 1 / np.sqrt(np.abs(v.astype(np.float64)) + 1), rtol=1e-6)
     np.testing.assert_allclose(out[2], erf(v), rtol=1e-5, atol=1e-6)
+    x = reduce_and_masks_input()
+    check_reduce_and_masks(x, *models["rows"].run([x]))
 
 
 # --------------------------------------------------------------------------- errors
@@ -375,8 +440,23 @@ def kernel(body: str, args: str = "%x: memref<16xf32>") -> str:
             ),
             r"'arith.cmpf' on vectors must give a vector of i1",
         ),
+        (
+            (
+                "    %c0 = arith.constant 0 : index\n    %v = loop.vector_load %x[%c0] : memref<16xf32>, vector<16xf32>\n"
+                "    %k = loop.vector_cast \"fptosi\" %v : vector<16xf32> to vector<16xi32>\n"
+                "    %e = vector.reduction <xor>, %k : vector<16xi32> into i32"
+            ),
+            r"vector.reduction <xor> of vector<16xi32> is not supported \(kinds add, mul, maximumf, minimumf, float vectors",
+        ),
+        (
+            (
+                "    %c0 = arith.constant 0 : index\n    %v = loop.vector_load %x[%c0] : memref<16xf32>, vector<12xf32>\n"
+                "    %e = vector.reduction <add>, %v : vector<12xf32> into f32"
+            ),
+            r"vector.reduction <add> of vector<12xf32> is not supported .* of a power-of-two length",
+        ),
     ],
-    ids=["dynamic-extract", "lane-out-of-range", "2-d", "scalable", "index", "dense-constant", "vector-compare"],
+    ids=["dynamic-extract", "lane-out-of-range", "2-d", "scalable", "index", "dense-constant", "vector-compare", "reduce-xor", "reduce-12-lanes"],
 )
 def test_vector_errors(body, message):
     with pytest.raises(OptFuseError, match=message):

@@ -119,6 +119,57 @@ func.func private @tanh3(%x: memref<7xf32>, %y: memref<7xf32>) {
   func.return
 }
 
+// Lane-by-lane compares, selects and conversions (unroll-and-jam's form of arith.cmpf,
+// arith.select and arith.fptosi / sitofp on lanes) are the instructions on vectors.
+// CHECK-LABEL: define internal void @masks(
+// CHECK:         %v = load <16 x float>, ptr %x.ptr, align 4
+// CHECK-NEXT:    %nan = fcmp uno <16 x float> %v, %v
+// CHECK-NEXT:    %k = fptosi <16 x float> %v to <16 x i32>
+// CHECK-NEXT:    %f = sitofp <16 x i32> %k to <16 x float>
+// CHECK-NEXT:    %s = select <16 x i1> %nan, <16 x float> %v, <16 x float> %f
+// CHECK-NEXT:    store <16 x float> %s, ptr %x, align 4
+func.func private @masks(%x: memref<4x64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c16 = arith.constant 16 : index
+  %v = loop.vector_load %x[%c0, %c16] : memref<4x64xf32>, vector<16xf32>
+  %nan = loop.vector_cmpf "uno", %v, %v : vector<16xf32> to vector<16xi1>
+  %k = loop.vector_cast "fptosi" %v : vector<16xf32> to vector<16xi32>
+  %f = loop.vector_cast "sitofp" %k : vector<16xi32> to vector<16xf32>
+  %s = loop.vector_select %nan, %v, %f : vector<16xi1>, vector<16xf32>
+  loop.vector_store %s, %x[%c0, %c0] : memref<4x64xf32>, vector<16xf32>
+  func.return
+}
+
+// vector.reduction (unroll-and-jam's end of a vectorized reduction): the upper half of
+// the lanes folded into the lower half down to two, those two, then the accumulator;
+// maximumf keeps numpy's NaN at every step, add keeps the op's fast-math flags.
+// CHECK-LABEL: define internal float @fold(
+// CHECK:         %v = load <8 x float>, ptr %x, align 4
+// CHECK-NEXT:    %m.lo4 = shufflevector <8 x float> %v, <8 x float> poison, <4 x i32> <i32 0, i32 1, i32 2, i32 3>
+// CHECK-NEXT:    %m.hi4 = shufflevector <8 x float> %v, <8 x float> poison, <4 x i32> <i32 4, i32 5, i32 6, i32 7>
+// CHECK-NEXT:    %m.fold4.num = call <4 x float> @llvm.maxnum.v4f32(<4 x float> %m.lo4, <4 x float> %m.hi4)
+// CHECK-NEXT:    %m.fold4.uno = fcmp uno <4 x float> %m.lo4, %m.hi4
+// CHECK-NEXT:    %m.fold4.nan = fadd <4 x float> %m.lo4, %m.hi4
+// CHECK-NEXT:    %m.fold4 = select <4 x i1> %m.fold4.uno, <4 x float> %m.fold4.nan, <4 x float> %m.fold4.num
+// CHECK:         %m.lane0 = extractelement <2 x float> %m.fold2, i64 0
+// CHECK-NEXT:    %m.lane1 = extractelement <2 x float> %m.fold2, i64 1
+// CHECK-NEXT:    %m.lanes.num = call float @llvm.maxnum.f32(float %m.lane0, float %m.lane1)
+// CHECK:         %m = select i1 %m.uno, float %m.nan, float %m.num
+// CHECK:         %s.fold4 = fadd reassoc <4 x float> %s.lo4, %s.hi4
+// CHECK:         %s.fold2 = fadd reassoc <2 x float> %s.lo2, %s.hi2
+// CHECK-NEXT:    %s.lane0 = extractelement <2 x float> %s.fold2, i64 0
+// CHECK-NEXT:    %s.lane1 = extractelement <2 x float> %s.fold2, i64 1
+// CHECK-NEXT:    %s.lanes = fadd reassoc float %s.lane0, %s.lane1
+// CHECK-NEXT:    %s = fadd reassoc float %m, %s.lanes
+// CHECK-NEXT:    ret float %s
+func.func private @fold(%x: memref<4x64xf32>, %init: f32) -> f32 {
+  %c0 = arith.constant 0 : index
+  %v = loop.vector_load %x[%c0, %c0] : memref<4x64xf32>, vector<8xf32>
+  %m = vector.reduction <maximumf>, %v, %init fastmath<reassoc> : vector<8xf32> into f32
+  %s = vector.reduction <add>, %v, %m fastmath<reassoc> : vector<8xf32> into f32
+  func.return %s : f32
+}
+
 // The entry: %out and %y are written only by vector stores in the kernels, so they
 // are not readonly here either.
 // CHECK-LABEL: define i32 @model_run(ptr noalias nocapture readonly dereferenceable(1024) %x, ptr noalias nocapture dereferenceable(1024) %out, ptr noalias nocapture readonly dereferenceable(128) %a, ptr noalias nocapture dereferenceable(4) %d, ptr noalias nocapture readonly dereferenceable(28) %x7, ptr noalias nocapture dereferenceable(28) %y) #0 {
@@ -135,5 +186,8 @@ func.func @model(%x: memref<4x64xf32>, %out: memref<4x64xf32>, %a: memref<32xf32
   %t = func.call @dot(%a, %a) : (memref<32xf32>, memref<32xf32>) -> f32
   loop.store %t, %d[%c0] : memref<1xf32>
   func.call @tanh3(%x7, %y) : (memref<7xf32>, memref<7xf32>) -> ()
+  func.call @masks(%out) : (memref<4x64xf32>) -> ()
+  %f = func.call @fold(%x, %s) : (memref<4x64xf32>, f32) -> f32
+  loop.store %f, %d[%c0] : memref<1xf32>
   func.return
 }

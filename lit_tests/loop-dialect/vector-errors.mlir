@@ -24,3 +24,36 @@ func.func @missing_index(%v: vector<8xf32>, %x: memref<4x64xf32>, %i: index) {
   loop.vector_store %v, %x[%i] : memref<4x64xf32>, vector<8xf32>
   func.return
 }
+
+// -----
+// loop.vector_cmpf, loop.vector_select and loop.vector_cast: lanes that match, names that exist.
+// CHECK: vector-errors.mlir:[[# @LINE + 3]]:{{[0-9]+}}: {{.*}}loop.vector_cmpf: unknown predicate 'less'
+func.func @unknown_predicate(%v: vector<8xf32>) {
+  // expected-error@+1 {{unknown predicate 'less'}}
+  %m = loop.vector_cmpf "less", %v, %v : vector<8xf32> to vector<8xi1>
+  func.return
+}
+
+// -----
+// CHECK: vector-errors.mlir:[[# @LINE + 3]]:{{[0-9]+}}: {{.*}}loop.vector_cmpf: the result must be a vector of i1 with 8 lanes, got vector<4xi1>
+func.func @mask_lanes(%v: vector<8xf32>) {
+  // expected-error@+1 {{the result must be a vector of i1 with 8 lanes}}
+  %m = loop.vector_cmpf "olt", %v, %v : vector<8xf32> to vector<4xi1>
+  func.return
+}
+
+// -----
+// CHECK: vector-errors.mlir:[[# @LINE + 3]]:{{[0-9]+}}: {{.*}}loop.vector_select: the values must be vectors of 4 lanes like the condition, got vector<8xf32>
+func.func @select_lanes(%m: vector<4xi1>, %v: vector<8xf32>) {
+  // expected-error@+1 {{the values must be vectors of 4 lanes like the condition}}
+  %s = loop.vector_select %m, %v, %v : vector<4xi1>, vector<8xf32>
+  func.return
+}
+
+// -----
+// CHECK: vector-errors.mlir:[[# @LINE + 3]]:{{[0-9]+}}: {{.*}}loop.vector_cast: fptosi of vector<8xf32> cannot give vector<8xf32>
+func.func @cast_types(%v: vector<8xf32>) {
+  // expected-error@+1 {{fptosi of vector<8xf32> cannot give vector<8xf32>}}
+  %k = loop.vector_cast "fptosi" %v : vector<8xf32> to vector<8xf32>
+  func.return
+}

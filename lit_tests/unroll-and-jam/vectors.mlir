@@ -1,9 +1,10 @@
 // unroll-and-jam with vectors (the default): the lanes of the jammed loop are
 // the elements of vectors. Loads and stores of side-by-side lanes are vector
 // loads and stores at lane 0's index; a value the same in every lane is
-// broadcast; elementwise ops and the accumulators are vectors; what xDSL's
-// verifier does not take on vectors (a compare, giving an i1) is computed lane
-// by lane, with vector.extract and vector.insert between the two forms.
+// broadcast; elementwise ops and the accumulators are vectors, compares and
+// selects the loop dialect's vector ops; what cannot be an op on vectors (index
+// math, a strided load) is computed lane by lane, with vector.extract and
+// vector.insert between the two forms.
 // RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' --split-input-file --print-large-constants | filecheck %s
 // RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' --split-input-file | filecheck %s --check-prefix=ONE
 // The printed result parses back and verifies.
@@ -43,27 +44,19 @@ func.func @matmul(%a: tensor<2x3xf32>, %b: tensor<3x10xf32>) -> tensor<*xf32> {
 
 // -----
 
-// A fused LeakyRelu (outer-factor=1, so that one row reads in order): its compare and select run lane by lane on the extracted
-// elements (xDSL's arith.cmpf gives a scalar i1), its multiply on the vector; the
-// lanes are inserted back into one vector for the store.
+// A fused LeakyRelu (outer-factor=1, so that one row reads in order): its compare
+// and select are the loop dialect's lane-by-lane vector ops (xDSL's arith.cmpf and
+// arith.select take scalars), its multiply an op on the vector.
 // ONE-LABEL: func.func private @leaky_k0_matmul_leaky_relu
-// ONE:         %[[S:.*]] = loop.for
+// ONE:         %[[ZERO:.*]] = vector.broadcast %{{.*}} : f32 to vector<4xf32>
+// ONE-NEXT:    %[[S:.*]] = loop.for
 // ONE:         loop.yield %{{.*}} : vector<4xf32>
 // ONE-NEXT:  }
-// ONE-NEXT:  %[[E0:.*]] = vector.extract %[[S]][0] : f32 from vector<4xf32>
-// ONE-NEXT:  %[[C0:.*]] = arith.cmpf oge, %[[E0]], %{{.*}} : f32
-// ONE:       %[[ALPHA:.*]] = vector.broadcast %{{.*}} : f32 to vector<4xf32>
+// ONE-NEXT:  %[[C:.*]] = loop.vector_cmpf "oge", %[[S]], %[[ZERO]] : vector<4xf32> to vector<4xi1>
+// ONE-NEXT:  %[[ALPHA:.*]] = vector.broadcast %{{.*}} : f32 to vector<4xf32>
 // ONE-NEXT:  %[[M:.*]] = arith.mulf %[[S]], %[[ALPHA]] : vector<4xf32>
-// ONE-NEXT:  %[[M0:.*]] = vector.extract %[[M]][0] : f32 from vector<4xf32>
-// ONE-NEXT:  %[[L0:.*]] = arith.select %[[C0]], %[[E0]], %[[M0]] : f32
-// ONE:       arith.select
-// ONE:       arith.select
-// ONE:       %[[L3:.*]] = arith.select
-// ONE-NEXT:  %[[V0:.*]] = vector.broadcast %[[L0]] : f32 to vector<4xf32>
-// ONE-NEXT:  %[[V1:.*]] = vector.insert %{{.*}}, %[[V0]] [1] : f32 into vector<4xf32>
-// ONE-NEXT:  %[[V2:.*]] = vector.insert %{{.*}}, %[[V1]] [2] : f32 into vector<4xf32>
-// ONE-NEXT:  %[[V3:.*]] = vector.insert %[[L3]], %[[V2]] [3] : f32 into vector<4xf32>
-// ONE-NEXT:  loop.vector_store %[[V3]], %out[%{{.*}}, %{{.*}}] : memref<2x4xf32>, vector<4xf32>
+// ONE-NEXT:  %[[L:.*]] = loop.vector_select %[[C]], %[[S]], %[[M]] : vector<4xi1>, vector<4xf32>
+// ONE-NEXT:  loop.vector_store %[[L]], %out[%{{.*}}, %{{.*}}] : memref<2x4xf32>, vector<4xf32>
 func.func @leaky(%a: tensor<2x3xf32>, %b: tensor<3x4xf32>) -> tensor<*xf32> {
   %0 = nn.matmul %a, %b : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<*xf32>
   %1 = nn.leaky_relu %0 alpha 1.000000e-01 : (tensor<*xf32>) -> tensor<*xf32>
