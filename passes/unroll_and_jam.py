@@ -1004,6 +1004,54 @@ def _row_and_column(access: Operation, iv: SSAValue) -> bool:
     )  # fmt: skip
 
 
+def _step(output: OutputLoop) -> int:
+    step = loop.constant_index(output.step)
+    assert step is not None
+    return step
+
+
+def _whole_steps_end(output: OutputLoop, factor: int) -> tuple[SSAValue, bool]:
+    """Where `output`'s iterations, taken `factor` at a time, end (the last whole group's end),
+    and whether iterations remain after it (always, for bounds that are not constants)."""
+    step = _step(output)
+    lower, upper = output.lower_bound, output.upper_bound
+    if loop.constant_index(lower) is not None and loop.constant_index(upper) is not None:
+        trips = output.trip_count()
+        assert trips is not None
+        return _index_constant(loop.constant_index(lower) + trips // factor * factor * step, output), trips % factor != 0  # type: ignore[operator]
+    chunk = _index_constant(step * factor, output)
+    span = arith.SubiOp(upper, lower)
+    count = arith.DivSIOp(span, chunk)
+    covered = arith.MuliOp(count, chunk)
+    end = arith.AddiOp(lower, covered)
+    block = output.parent_block()
+    assert block is not None
+    block.insert_ops_before([span, count, covered, end], output)
+    return end.result, True
+
+
+def _lane_indices(output: OutputLoop, stepped: OutputLoop, factor: int) -> list[dict[SSAValue, SSAValue]]:
+    """Lane l's value of `output`'s index in `stepped`'s body (stepped's index + l * step), as the
+    first map of each lane's values."""
+    step = _step(output)
+    iv = stepped.induction_var
+    iv.name_hint = output.induction_var.name_hint
+    # A lane's index is below the loop's upper bound, so iv + lane*step cannot overflow;
+    # saying so (and no unsigned wrap from a non-negative start) lets LLVM see the lanes'
+    # addresses as consecutive, so contiguous lanes load and store as vectors, not gathers.
+    flags = [arith.IntegerOverflowFlag.NSW]
+    lower = loop.constant_index(output.lower_bound)
+    if lower is not None and lower >= 0:
+        flags.append(arith.IntegerOverflowFlag.NUW)
+    overflow = arith.IntegerOverflowAttr(flags)
+    maps: list[dict[SSAValue, SSAValue]] = [{output.induction_var: iv}]
+    for lane in range(1, factor):
+        lane_iv = arith.AddiOp(iv, _index_constant(lane * step, output), overflow=overflow)
+        stepped.body.block.add_op(lane_iv)
+        maps.append({output.induction_var: lane_iv.result})
+    return maps
+
+
 def unroll_and_jam(output: OutputLoop, factor: int, vectors: bool = False) -> OutputLoop:
     """Rewrite `output` (checked by `can_jam`) into a loop stepping by `factor` lanes, plus a remainder loop.
 
@@ -1011,46 +1059,13 @@ def unroll_and_jam(output: OutputLoop, factor: int, vectors: bool = False) -> Ou
 
     Returns the stepped loop.
     """
-    step = loop.constant_index(output.step)
-    assert step is not None
-    lower, upper = output.lower_bound, output.upper_bound
-    known = [loop.constant_index(lower), loop.constant_index(upper)]
-    remainder = True
-    if known[0] is not None and known[1] is not None:
-        trips = output.trip_count()
-        assert trips is not None
-        main_upper = _index_constant(known[0] + trips // factor * factor * step, output)
-        remainder = trips % factor != 0
-    else:
-        chunk = _index_constant(step * factor, output)
-        block = output.parent_block()
-        assert block is not None
-        span = arith.SubiOp(upper, lower)
-        count = arith.DivSIOp(span, chunk)
-        covered = arith.MuliOp(count, chunk)
-        end = arith.AddiOp(lower, covered)
-        for op in (span, count, covered, end):
-            block.insert_op_before(op, output)
-        main_upper = end.result
-    stepped = type(output)(lower, main_upper, _index_constant(step * factor, output))
-    iv = stepped.induction_var
-    iv.name_hint = output.induction_var.name_hint
+    main_upper, remainder = _whole_steps_end(output, factor)
+    stepped = type(output)(output.lower_bound, main_upper, _index_constant(_step(output) * factor, output))
     body = stepped.body.block
     terminator = body.last_op
     assert terminator is not None
     terminator.detach()
-    # A lane's index is below the loop's upper bound, so iv + lane*step cannot overflow;
-    # saying so (and no unsigned wrap from a non-negative start) lets LLVM see the lanes'
-    # addresses as consecutive, so contiguous lanes load and store as vectors, not gathers.
-    flags = [arith.IntegerOverflowFlag.NSW]
-    if known[0] is not None and known[0] >= 0:
-        flags.append(arith.IntegerOverflowFlag.NUW)
-    overflow = arith.IntegerOverflowAttr(flags)
-    maps: list[dict[SSAValue, SSAValue]] = [{output.induction_var: iv}]
-    for lane in range(1, factor):
-        lane_iv = arith.AddiOp(iv, _index_constant(lane * step, output), overflow=overflow)
-        body.add_op(lane_iv)
-        maps.append({output.induction_var: lane_iv.result})
+    maps = _lane_indices(output, stepped, factor)
     if vectors:
         variant = _lane_variant(output, factor)
         same_quotient = lambda op: _same_quotient(op, output, factor)  # noqa: E731
@@ -1284,7 +1299,7 @@ def _depends_on(value: SSAValue, sources: set[SSAValue], block: Block) -> bool:
 def reduction_lanes(reduction: Operation, factor: int) -> int | None:
     """The lanes to compute `reduction` with (`vector_reduction`), or None to leave it alone.
 
-    An innermost `loop.for` stepping by one, carrying float or integer values each folded in by a
+    An innermost `loop.for` stepping by one, carrying float values each folded in by a
     `reassoc` op (`_accumulations`: the order of a reduction's terms is free), whose loads that
     differ from iteration to iteration read consecutive elements and whose other ops can be ops
     on vectors. `factor` lanes, or, for a shorter loop, the largest power of two it fills, not
@@ -1341,42 +1356,23 @@ def vector_reduction(reduction: loop.ForOp, width: int) -> None:
     """
     folds = _accumulations(reduction)
     assert folds is not None
-    lower, upper = reduction.lower_bound, reduction.upper_bound
-    known = [loop.constant_index(lower), loop.constant_index(upper)]
-    if known[0] is not None and known[1] is not None:
-        main_upper = _index_constant(known[0] + (known[1] - known[0]) // width * width, reduction)
-    else:
-        chunk = _index_constant(width, reduction)
-        span = arith.SubiOp(upper, lower)
-        count = arith.DivSIOp(span, chunk)
-        covered = arith.MuliOp(count, chunk)
-        end = arith.AddiOp(lower, covered)
-        block = reduction.parent_block()
-        assert block is not None
-        block.insert_ops_before([span, count, covered, end], reduction)
-        main_upper = end.result
+    block = reduction.parent_block()
+    assert block is not None
+    main_upper, remainder = _whole_steps_end(reduction, width)
     identities: list[SSAValue] = []
     for fold, arg in zip(folds, reduction.carried_args):
         constant = arith.ConstantOp(builtin.FloatAttr(_COMBINING[type(fold)][1], arg.type))  # type: ignore[arg-type]
         splat = vector.BroadcastOp(constant, VectorType(arg.type, [width]))
-        reduction.parent_block().insert_ops_before([constant, splat], reduction)  # type: ignore[union-attr]
+        block.insert_ops_before([constant, splat], reduction)
         identities.append(splat.results[0])
-    stepped = loop.ForOp(lower, main_upper, _index_constant(width, reduction), inits=identities)
-    stepped.induction_var.name_hint = reduction.induction_var.name_hint
-    body = stepped.body.block
-    overflow = arith.IntegerOverflowAttr([arith.IntegerOverflowFlag.NSW])
-    maps: list[dict[SSAValue, SSAValue]] = [{reduction.induction_var: stepped.induction_var}]
-    for lane in range(1, width):
-        lane_iv = arith.AddiOp(stepped.induction_var, _index_constant(lane, reduction), overflow=overflow)
-        body.add_op(lane_iv)
-        maps.append({reduction.induction_var: lane_iv.result})
+    stepped = loop.ForOp(reduction.lower_bound, main_upper, _index_constant(width, reduction), inits=identities)
+    maps = _lane_indices(reduction, stepped, width)
     variant = _lane_variant(reduction, width)
-    lanes = _Lanes(body, maps, dict(zip(reduction.carried_args, stepped.carried_args)), _consecutive_lanes(reduction, variant), lambda op: _same_quotient(op, reduction, width))
+    same_quotient = lambda op: _same_quotient(op, reduction, width)  # noqa: E731
+    lanes = _Lanes(stepped.body.block, maps, dict(zip(reduction.carried_args, stepped.carried_args)), _consecutive_lanes(reduction, variant), same_quotient)
     _vector_jam_block(reduction.body.block, lanes)
     lanes.emit(loop.YieldOp(*(lanes.vector(fold.results[0]) for fold in folds)))
     region_dce(stepped.body)
-    block = reduction.parent_block()
-    assert block is not None
     block.insert_op_before(stepped, reduction)
     combined: list[SSAValue] = []
     for fold, partial, init in zip(folds, stepped.res, reduction.inits):
@@ -1387,7 +1383,7 @@ def vector_reduction(reduction: loop.ForOp, width: int) -> None:
         total.results[0].name_hint = fold.results[0].name_hint
         block.insert_op_before(total, reduction)
         combined.append(total.results[0])
-    if known[0] is not None and known[1] is not None and (known[1] - known[0]) % width == 0:
+    if not remainder:
         for result, value in zip(reduction.res, combined):
             result.replace_all_uses_with(value)
         reduction.detach()
