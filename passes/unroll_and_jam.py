@@ -183,7 +183,7 @@ from xdsl.dialects.builtin import (
     VectorType,
     i1,
 )
-from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue, Use
 from xdsl.passes import ModulePass
 from xdsl.traits import is_side_effect_free
 from xdsl.transforms.dead_code_elimination import region_dce
@@ -632,19 +632,38 @@ def _replace_constant(
 
 def _index_constant(value: int, anywhere: Operation) -> SSAValue:
     """An index constant at the start of the function holding `anywhere`."""
+    return _index_constants([value], anywhere)[0]
+
+
+_ENTRY_CONSTANTS: dict[int, dict[int, SSAValue]] = {}
+"""The index constants found or made at the start of each function's entry block (by id), while
+the pass runs: a 64-lane jam asks for 63 of them, and scanning the block each time was most of
+the pass's time on a model of a thousand kernels. Cleared by `UnrollAndJamPass.apply`."""
+
+
+def _index_constants(values: Sequence[int], anywhere: Operation) -> list[SSAValue]:
+    """Index constants at the start of the function holding `anywhere` (those already there reused)."""
     function = anywhere.parent_op()
     while function is not None and not isinstance(function, func.FuncOp):
         function = function.parent_op()
     assert function is not None
     entry = function.body.block
-    for op in entry.ops:
-        if not isinstance(op, arith.ConstantOp):
-            break
-        if op.value == IntegerAttr(value, IndexType()):
-            return op.result
-    constant = arith.ConstantOp(IntegerAttr(value, IndexType()), IndexType())
-    entry.insert_op_before(constant, entry.first_op)  # type: ignore[arg-type]
-    return constant.result
+    if id(entry) not in _ENTRY_CONSTANTS:
+        found: dict[int, SSAValue] = {}
+        for op in entry.ops:
+            if not isinstance(op, arith.ConstantOp):
+                break
+            if isinstance(op.value, IntegerAttr) and isinstance(op.result.type, IndexType):
+                found.setdefault(op.value.value.data, op.result)
+        _ENTRY_CONSTANTS[id(entry)] = found
+    existing = _ENTRY_CONSTANTS[id(entry)]
+    for value in values:
+        known = existing.get(value)
+        if known is None or known.owner.parent_block() is not entry:  # type: ignore[union-attr]  (erased as dead since)
+            constant = arith.ConstantOp(IntegerAttr(value, IndexType()), IndexType())
+            entry.insert_op_before(constant, entry.first_op)  # type: ignore[arg-type]
+            existing[value] = constant.result
+    return [existing[value] for value in values]
 
 
 def _jam_block(source: Block, target: Block, maps: list[dict[SSAValue, SSAValue]]) -> None:
@@ -828,8 +847,10 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
     Uniform ops are emitted once; loads and stores of side-by-side elements become
     vector loads and stores; an elementwise op on vector-able types is one op on
     vectors; reductions carry vector accumulators; anything else (index math, a
-    strided load, a compare) is copied lane by lane.
+    strided load, a compare) is copied lane by lane, or only for lane 0 when lane 0's copy
+    is all that is used (`_lane_zero_only`).
     """
+    lane_zero_only = _lane_zero_only(source, lanes)
     for op in list(source.ops):
         if isinstance(op, loop.YieldOp):
             continue
@@ -849,10 +870,38 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
             value = lanes.vector(op.value)
             lanes.emit(loop.VectorStoreOp(value, op.buffer, [lanes.scalar(i, 0) for i in op.indices]))
         elif not _vector_op(op, lanes):
-            for lane, m in enumerate(lanes.maps):
+            for lane, m in enumerate(lanes.maps[:1] if op in lane_zero_only else lanes.maps):
                 mapper = {v: lanes.scalar(v, lane) for v in op.operands}
                 clone = lanes.emit(op.clone(value_mapper=mapper))
                 m.update(zip(op.results, clone.results))
+
+
+def _lane_zero_only(source: Block, lanes: _Lanes) -> set[Operation]:
+    """Pure ops of `source` (no vector-able results: index math) whose results only index the
+    vector loads and stores that `_vector_jam_block` makes (at lane 0's index), directly or
+    through other such ops: a collapsed loop's row and column, for 64 lanes, would otherwise
+    be computed 64 times, and 63 of those removed as dead again."""
+    only: set[Operation] = set()
+
+    def addresses_a_vector(use: Use) -> bool:
+        user = use.operation
+        if user in only:
+            return True
+        if user.parent_block() is not source:
+            return False
+        if isinstance(user, loop.LoadOp):
+            return use.index > 0 and _vector_element(user.result.type) and lanes.consecutive(user)
+        if isinstance(user, loop.StoreOp):
+            return use.index > 1 and _vector_element(user.value.type) and lanes.consecutive(user)
+        return False
+
+    for op in reversed(list(source.ops)):
+        if op.regions or not op.results or not is_side_effect_free(op) or any(_vector_element(r.type) for r in op.results):
+            continue
+        uses = [use for result in op.results for use in result.uses]
+        if uses and all(addresses_a_vector(use) for use in uses):
+            only.add(op)
+    return only
 
 
 _VECTOR_CASTS: dict[type[Operation], str] = {
@@ -1045,8 +1094,8 @@ def _lane_indices(output: OutputLoop, stepped: OutputLoop, factor: int) -> list[
         flags.append(arith.IntegerOverflowFlag.NUW)
     overflow = arith.IntegerOverflowAttr(flags)
     maps: list[dict[SSAValue, SSAValue]] = [{output.induction_var: iv}]
-    for lane in range(1, factor):
-        lane_iv = arith.AddiOp(iv, _index_constant(lane * step, output), overflow=overflow)
+    for offset in _index_constants([lane * step for lane in range(1, factor)], output):
+        lane_iv = arith.AddiOp(iv, offset, overflow=overflow)
         stepped.body.block.add_op(lane_iv)
         maps.append({output.induction_var: lane_iv.result})
     return maps
@@ -1124,6 +1173,13 @@ class UnrollAndJamPass(ModulePass):
     1: such loops are left to clang's loop vectorizer."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
+        _ENTRY_CONSTANTS.clear()
+        try:
+            self._apply(op)
+        finally:
+            _ENTRY_CONSTANTS.clear()
+
+    def _apply(self, op: builtin.ModuleOp) -> None:
         for function, callers in kernels_and_calls(op):
             for output in [l for l in function.walk() if isinstance(l, OutputLoop)]:
                 if self.factor >= 2 and (divisor := _misaligned_divisor(output, self.factor)) is not None:
