@@ -1082,8 +1082,9 @@ class FunctionEmitter:
         result = self.define(op.result)
         self.inst(f"{result} = {instruction} {predicate} {self.typed(op.lhs, op)}, {self.operand(op.rhs)}")
 
-    def select(self, op: arith.SelectOp) -> None:
-        """The condition is an `i1` (choosing whole vectors) or an `<N x i1>` (lane by lane)."""
+    def select(self, op: arith.SelectOp | loop.VectorSelectOp) -> None:
+        """The condition is an `i1` (choosing whole vectors) or an `<N x i1>` (lane by lane:
+        `loop.vector_select`)."""
         result = self.define(op.result)
         self.inst(
             f"{result} = select {self.typed(op.cond, op)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}"
@@ -1092,10 +1093,6 @@ class FunctionEmitter:
     def vector_cmpf(self, op: loop.VectorCmpfOp) -> None:
         result = self.define(op.result)
         self.inst(f"{result} = fcmp {op.predicate.data} {self.typed(op.lhs, op)}, {self.operand(op.rhs)}")
-
-    def vector_select(self, op: loop.VectorSelectOp) -> None:
-        result = self.define(op.result)
-        self.inst(f"{result} = select {self.typed(op.condition, op)}, {self.typed(op.lhs, op)}, {self.typed(op.rhs, op)}")
 
     def vector_cast(self, op: loop.VectorCastOp) -> None:
         self.cast(op, op.conversion.data)  # loop.vector_cast's conversions are named as LLVM's instructions
@@ -1161,8 +1158,8 @@ class FunctionEmitter:
         base = sanitize(op.dest.name_hint, "reduce")
 
         def fold(part: LaneType, lhs: str, rhs: str, result: str) -> None:
-            if kind in ("maximumf", "minimumf"):
-                self.emit_nan_propagating(part, kind.replace("imumf", "num"), lhs, rhs, result[1:], result)
+            if kind in NAN_PROPAGATING_KINDS:
+                self.emit_nan_propagating(part, REDUCTION_KINDS[kind], lhs, rhs, result[1:], result)
             else:
                 self.inst(f"{result} = {REDUCTION_KINDS[kind]}{flags} {part.ir} {lhs}, {rhs}")
 
@@ -1708,9 +1705,11 @@ BINARY_OPS: dict[type[Operation], str] = {
     arith.ShRUIOp: "lshr",
 }
 
-REDUCTION_KINDS: dict[str, str] = {"add": "fadd", "mul": "fmul", "maximumf": "", "minimumf": ""}
-"""`vector.reduction`'s kinds we translate (on float vectors): the instruction that folds two halves
-(maximumf and minimumf: `nan_propagating`'s expansion)."""
+REDUCTION_KINDS: dict[str, str] = {"add": "fadd", "mul": "fmul", "maximumf": "maxnum", "minimumf": "minnum"}
+"""`vector.reduction`'s kinds we translate (on float vectors) and what folds two halves: an
+instruction, or for those in NAN_PROPAGATING_KINDS the intrinsic of `nan_propagating`'s expansion."""
+
+NAN_PROPAGATING_KINDS = ("maximumf", "minimumf")
 
 CAST_OPS: dict[type[Operation], str] = {
     arith.SIToFPOp: "sitofp",
@@ -1799,7 +1798,7 @@ HANDLERS: dict[type[Operation], Handler] = {
     loop.VectorLoadOp: FunctionEmitter.vector_load,
     loop.VectorStoreOp: FunctionEmitter.vector_store,
     loop.VectorCmpfOp: FunctionEmitter.vector_cmpf,
-    loop.VectorSelectOp: FunctionEmitter.vector_select,
+    loop.VectorSelectOp: FunctionEmitter.select,
     loop.VectorCastOp: FunctionEmitter.vector_cast,
     vector.BroadcastOp: FunctionEmitter.broadcast,
     vector.ExtractOp: FunctionEmitter.extract,

@@ -447,24 +447,25 @@ class VectorCmpfOp(IRDLOperation):
 @irdl_op_definition
 class VectorSelectOp(IRDLOperation):
     """Chooses lane by lane: `%r = loop.vector_select %m, %a, %b : vector<16xi1>, vector<16xf32>`
-    has %a's lane where %m's is 1, %b's elsewhere (xDSL's `arith.select` takes a scalar i1 only)."""
+    has %a's lane where %m's is 1, %b's elsewhere (xDSL's `arith.select`, whose operand names
+    it keeps, takes a scalar i1 only)."""
 
     name = "loop.vector_select"
     T: ClassVar = VarConstraint("T", AnyAttr())
-    condition = operand_def(VectorType)
+    cond = operand_def(VectorType)
     lhs = operand_def(T)
     rhs = operand_def(T)
     result = result_def(T)
     traits = traits_def(Pure())
-    assembly_format = "$condition `,` $lhs `,` $rhs attr-dict `:` type($condition) `,` type($result)"
+    assembly_format = "$cond `,` $lhs `,` $rhs attr-dict `:` type($cond) `,` type($result)"
 
-    def __init__(self, condition: SSAValue | Operation, lhs: SSAValue | Operation, rhs: SSAValue | Operation):
-        super().__init__(operands=[condition, lhs, rhs], result_types=[SSAValue.get(lhs).type])
+    def __init__(self, cond: SSAValue | Operation, lhs: SSAValue | Operation, rhs: SSAValue | Operation):
+        super().__init__(operands=[cond, lhs, rhs], result_types=[SSAValue.get(lhs).type])
 
     def verify_(self) -> None:
-        lanes = _lanes_of(self.condition.type, lambda t: t == i1)
+        lanes = _lanes_of(self.cond.type, lambda t: t == i1)
         if lanes is None:
-            raise VerifyException(f"{self.name}: the condition must be a vector of i1, got {self.condition.type}")
+            raise VerifyException(f"{self.name}: the condition must be a vector of i1, got {self.cond.type}")
         if _lanes_of(self.result.type, lambda t: True) != lanes:
             raise VerifyException(f"{self.name}: the values must be vectors of {lanes} lanes like the condition, got {self.result.type}")
 

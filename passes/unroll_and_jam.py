@@ -904,10 +904,10 @@ def _lane_zero_only(source: Block, lanes: _Lanes) -> set[Operation]:
     return only
 
 
-_VECTOR_CASTS: dict[type[Operation], str] = {
-    arith.FPToSIOp: "fptosi", arith.FPToUIOp: "fptoui", arith.SIToFPOp: "sitofp", arith.UIToFPOp: "uitofp",
-}  # fmt: skip
-"""The conversions xDSL's verifier takes on scalars only, as `loop.vector_cast` names them."""
+def _vector_cast(op: Operation) -> str | None:
+    """The `loop.vector_cast` conversion computing `op` on lanes (named as `arith`'s ops), or None."""
+    dialect, _, conversion = op.name.partition(".")
+    return conversion if dialect == "arith" and conversion in loop.VECTOR_CASTS else None
 
 
 def _lanewise(op: Operation, uniform: Callable[[SSAValue], bool]) -> bool:
@@ -917,7 +917,7 @@ def _lanewise(op: Operation, uniform: Callable[[SSAValue], bool]) -> bool:
         return _vector_element(op.lhs.type)
     if isinstance(op, arith.SelectOp):
         return _vector_element(op.result.type) and not uniform(op.cond)
-    return type(op) in _VECTOR_CASTS and _vector_element(op.operands[0].type) and _vector_element(op.results[0].type)
+    return _vector_cast(op) is not None and _vector_element(op.operands[0].type) and _vector_element(op.results[0].type)
 
 
 def _on_vectors(op: Operation, width: int, uniform: Callable[[SSAValue], bool]) -> bool:
@@ -951,7 +951,9 @@ def _vector_op(op: Operation, lanes: _Lanes) -> bool:
         elif isinstance(op, arith.SelectOp):
             emitted = loop.VectorSelectOp(lanes.vector(op.cond), lanes.vector(op.lhs), lanes.vector(op.rhs))
         else:
-            emitted = loop.VectorCastOp(_VECTOR_CASTS[type(op)], lanes.vector(op.operands[0]), VectorType(op.results[0].type, [width]))
+            conversion = _vector_cast(op)
+            assert conversion is not None
+            emitted = loop.VectorCastOp(conversion, lanes.vector(op.operands[0]), VectorType(op.results[0].type, [width]))
         lanes.emit(emitted)
         emitted.results[0].name_hint = op.results[0].name_hint
         lanes.vectors[op.results[0]] = emitted.results[0]
@@ -1064,10 +1066,10 @@ def _whole_steps_end(output: OutputLoop, factor: int) -> tuple[SSAValue, bool]:
     and whether iterations remain after it (always, for bounds that are not constants)."""
     step = _step(output)
     lower, upper = output.lower_bound, output.upper_bound
-    if loop.constant_index(lower) is not None and loop.constant_index(upper) is not None:
-        trips = output.trip_count()
+    first, trips = loop.constant_index(lower), output.trip_count()
+    if first is not None and loop.constant_index(upper) is not None:
         assert trips is not None
-        return _index_constant(loop.constant_index(lower) + trips // factor * factor * step, output), trips % factor != 0  # type: ignore[operator]
+        return _index_constant(first + trips // factor * factor * step, output), trips % factor != 0
     chunk = _index_constant(step * factor, output)
     span = arith.SubiOp(upper, lower)
     count = arith.DivSIOp(span, chunk)
@@ -1294,20 +1296,25 @@ def elementwise_loop(output: Operation, factor: int, function: func.FuncOp, call
         return False
     if not can_jam(output, factor, function, calls, innermost=False, contiguous=False):
         return False
-    variant = _lane_variant(output, factor)
+    return any(isinstance(op, loop.StoreOp) for op in body) and _all_on_vectors(output, factor)
+
+
+def _all_on_vectors(output: OutputLoop, width: int) -> bool:
+    """Every op of `output`'s body (no nested regions) that differs from lane to lane, with `width`
+    lanes, becomes a vector op: a load or store of side-by-side elements of a vector-able type
+    (every store differs), or an op `_on_vectors`."""
+    variant = _lane_variant(output, width)
     consecutive = _consecutive_lanes(output, variant)
-    stores = 0
-    for op in body:
+    for op in list(output.body.block.ops)[:-1]:
         if isinstance(op, loop.StoreOp):
-            stores += 1
             if not (_vector_element(op.value.type) and consecutive(op)):
                 return False
         elif isinstance(op, loop.LoadOp):
             if op.result in variant and not (_vector_element(op.result.type) and consecutive(op)):
                 return False
-        elif any(r in variant for r in op.results) and not _on_vectors(op, factor, lambda v: v not in variant):
+        elif any(r in variant for r in op.results) and not _on_vectors(op, width, lambda v: v not in variant):
             return False
-    return stores > 0
+    return True
 
 
 _COMBINING: dict[type[Operation], tuple[vector.CombiningKindFlag, float]] = {
@@ -1364,10 +1371,9 @@ def reduction_lanes(reduction: Operation, factor: int) -> int | None:
     if not isinstance(reduction, loop.ForOp) or not reduction.carried_args or loop.constant_index(reduction.step) != 1:
         return None
     body = list(reduction.body.block.ops)[:-1]
-    if any(op.regions or isinstance(op, (*loop.STORES, loop.VectorLoadOp)) or isinstance(op.results[0].type if op.results else None, VectorType) for op in body):
+    if any(op.regions or isinstance(op, (*loop.STORES, loop.VectorLoadOp)) or any(isinstance(r.type, VectorType) for r in op.results) for op in body):
         return None
-    folds = _accumulations(reduction)
-    if folds is None:
+    if _accumulations(reduction) is None:
         return None
     trips = reduction.trip_count()
     if trips is not None and trips < 2:
@@ -1375,17 +1381,7 @@ def reduction_lanes(reduction: Operation, factor: int) -> int | None:
     width = factor if trips is None or trips >= factor else 1 << (trips.bit_length() - 1)
     if width < max(2, factor // 4):
         return None
-    variant = _lane_variant(reduction, width)
-    consecutive = _consecutive_lanes(reduction, variant)
-    for op in body:
-        if op in folds:
-            continue
-        if isinstance(op, loop.LoadOp):
-            if op.result in variant and not (_vector_element(op.result.type) and consecutive(op)):
-                return None
-        elif any(r in variant for r in op.results) and not _on_vectors(op, width, lambda v: v not in variant):
-            return None
-    return width
+    return width if _all_on_vectors(reduction, width) else None
 
 
 def vector_reduction(reduction: loop.ForOp, width: int) -> None:
