@@ -4,8 +4,9 @@
     python benchmarks/fusion.py --only softmax,layernorm --repeats 20 --budget 5 --json out.json
 
 The three run in one process on the same inputs, in round robin (fused,
-unfused, onnxruntime, fused, ...) so a noisy neighbour slows all three alike;
-the table shows medians. Quote ratios, not absolute times: the machine is
+unfused, onnxruntime, fused, ...) so a noisy neighbour slows all three alike,
+each writing into outputs allocated once (side_by_side.opt_fuse_into and
+onnxruntime_into); the table shows medians. Quote ratios, not absolute times: the machine is
 shared, and only the ratios survive that. unfused/fused above 1.0 means fusion
 helps; fused/ort below 1.0 means opt-fuse beats onnxruntime. opt-fuse's code is
 single-threaded, so --threads only changes onnxruntime (intra_op_num_threads).
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.fusion_graphs import GRAPHS
-from benchmarks.side_by_side import onnxruntime_session, random_inputs
+from benchmarks.side_by_side import onnxruntime_into, onnxruntime_session, opt_fuse_into, random_inputs
 from compiler import backend
 from compiler.driver import run_pipeline
 from compiler.onnx_importer import import_model
@@ -162,7 +163,9 @@ def measure(name: str, model: onnx.ModelProto, repeats: int, budget: float, thre
             )
     removed, groups, ops = fusion_report(model)
     (fused_s, unfused_s, ort_s), rounds = round_robin_medians(
-        [lambda: fused.run(inputs), lambda: unfused.run(inputs), lambda: session.run(None, feed)], repeats, budget
+        [*(opt_fuse_into(rep, inputs, reference) for rep in (fused, unfused)), onnxruntime_into(session, feed, reference)],
+        repeats,
+        budget,
     )
     return Result(
         name, fused_s * 1e3, unfused_s * 1e3, ort_s * 1e3, unfused_s / fused_s, fused_s / ort_s, unfused_s / ort_s,

@@ -6,8 +6,9 @@ the same model. `GRAPHS` maps a name to its builder; `benchmarks/fusion.py`
 times them and tests may import them to check the compiled results.
 
 The graphs cover the fusion patterns that matter: a long elementwise chain
-(many intermediate tensors), a conv with an elementwise tail and a Pad in
-front, conv + batch norm + clip, and decomposed LayerNorm / Softmax / GELU as
+(many intermediate tensors), a short memory-bound one on tensors larger than
+the last-level cache, a conv with an elementwise tail and a Pad in front,
+conv + batch norm + clip, and decomposed LayerNorm / Softmax / GELU as
 exporters write them (reductions with elementwise work around them).
 """
 
@@ -78,6 +79,22 @@ def elementwise_chain() -> onnx.ModelProto:
     clipped = b.op("Clip", [summed, b.const("lo", -1.0), b.const("hi", 1.0)], "clipped")
     out = b.op("Neg", [clipped], "y")
     return b.model("elementwise_chain", [1, 64, 56, 56], out, [1, 64, 56, 56])
+
+
+def residual_chain() -> onnx.ModelProto:
+    """A batch norm's affine, a residual add, ReLU6 and a scale on 1x128x256x256 (34 MB in, 34 MB out).
+
+    A few cheap ops per element on tensors larger than the last-level cache: memory-bound
+    fused (one pass over DRAM), where `elementwise_chain`'s sigmoid and tanh are bound by
+    their arithmetic.
+    """
+    b = _Builder()
+    scaled = b.op("Mul", ["x", b.weight("scale", [128, 1, 1], 0.1, 1.0)], "scaled")
+    biased = b.op("Add", [scaled, b.weight("bias", [128, 1, 1], 0.1)], "biased")
+    summed = b.op("Add", [biased, "x"], "summed")
+    clipped = b.op("Clip", [summed, b.const("lo", 0.0), b.const("hi", 6.0)], "clipped")
+    out = b.op("Mul", [clipped, b.const("half", 0.5)], "y")
+    return b.model("residual_chain", [1, 128, 256, 256], out, [1, 128, 256, 256])
 
 
 def pad_conv_mul_add_relu() -> onnx.ModelProto:
@@ -156,6 +173,7 @@ def example_cnn() -> onnx.ModelProto:
 
 GRAPHS: dict[str, Callable[[], onnx.ModelProto]] = {
     "elementwise-chain": elementwise_chain,
+    "residual-chain": residual_chain,
     "pad-conv-mul-add-relu": pad_conv_mul_add_relu,
     "conv-bn-clip": conv_bn_clip,
     "layernorm": layernorm,

@@ -15,7 +15,8 @@ example-cnn is examples/cnn.onnx, timed once as "cnn").
   pool) and onnxruntime (default graph optimizations, intra_op_num_threads 1
   and 2, inter_op 1) on the same random input, in round robin (opt-fuse 1
   thread, opt-fuse 2 threads, ort 1 thread, ort 2 threads, opt-fuse, ...) so a
-  noisy neighbour slows all alike; medians, the ratios opt-fuse / ort at the
+  noisy neighbour slows all alike; each writes into outputs allocated once
+  (side_by_side.opt_fuse_into / onnxruntime_into); medians, the ratios opt-fuse / ort at the
   same thread count (below 1.0: opt-fuse is faster), and opt-fuse's speedup
   from 1 to 2 threads. (A --rescore of a file timed before opt-fuse had
   threads puts its 1-thread time in the 2-thread ratio, as it did then.)
@@ -64,7 +65,7 @@ from benchmarks.fusion import SETTLE_SECONDS, geomean, round_robin_medians
 from benchmarks.fusion_graphs import GRAPHS
 from benchmarks.light_models import LIGHT_DIR, ORT_QUIET, machine_facts, select_models, with_random_weights
 from benchmarks.light_models import MODELS as LIGHT_MODELS
-from benchmarks.side_by_side import onnxruntime_session, random_inputs
+from benchmarks.side_by_side import onnxruntime_into, onnxruntime_session, opt_fuse_into, random_inputs
 from compiler import backend
 
 THREADS = (1, 2)
@@ -223,9 +224,9 @@ def measure(name: str, group: str, model: onnx.ModelProto, limits: dict, repeats
     rep, rep_2t = (backend.prepare(model, num_threads=threads) for threads in THREADS)
     sessions = [onnxruntime_session(model, threads) for threads in THREADS]
     feed = {i.name: a for i, a in zip(sessions[0].get_inputs(), inputs)}
-    runs = [lambda: rep.run(inputs), lambda: rep_2t.run(inputs), *(lambda s=s: s.run(None, feed) for s in sessions)]
     start = time.perf_counter()
-    ours, ours_2t, reference = runs[0](), runs[1](), runs[2]()
+    ours, ours_2t, reference = rep.run(inputs), rep_2t.run(inputs), sessions[0].run(None, feed)
+    runs = [opt_fuse_into(r, inputs, reference) for r in (rep, rep_2t)] + [onnxruntime_into(s, feed, reference) for s in sessions]
     warmup = 0 if time.perf_counter() - start > seconds / 5 else 2  # a slow model is warm after its first run
     (ours_s, ours2_s, ort1_s, ort2_s), rounds = round_robin_medians(runs, repeats, seconds, warmup, settle=SETTLE_SECONDS)
     timed = {

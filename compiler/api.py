@@ -187,8 +187,9 @@ class CompiledModule:
     """Threads the model's parallel loops run on (the thread pool compiled into the library)."""
     _native: NativeModel | None = field(default=None, repr=False)
 
-    def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
-        """Run on numpy arrays in argument order; returns the results in order."""
+    def run(self, inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+        """Run on numpy arrays in argument order; returns the results in order (fresh arrays, or
+        `outputs` written in place: see `NativeModel.run`)."""
         from compiler.runtime import NativeModel
         from compiler.targets import is_host_runnable, resolve_target
 
@@ -196,7 +197,7 @@ class CompiledModule:
             raise OptFuseError(f"code compiled for {self.target} does not run on this machine")
         if self._native is None:
             self._native = NativeModel(self.files["so"], self.signature, self.num_threads)
-        return self._native.run(list(inputs))
+        return self._native.run(list(inputs), outputs)
 
 
 def compile(module: ModuleOp, out_dir: str | Path | None = None, *, target: str = "native", num_threads: int = 1) -> CompiledModule:

@@ -48,14 +48,16 @@ class OptFuseRep(BackendRep):
             self._native = ExecutableModel(artifacts.files["exe"], artifacts.signature, target, num_threads)
         weakref.finalize(self, workdir.cleanup)
 
-    def run(self, inputs: Any, **kwargs: Any) -> list[np.ndarray]:  # type: ignore[override]
-        """Run on inputs in graph-input order (a list, a tuple, or one array)."""
+    def run(self, inputs: Any, outputs: Any = None, **kwargs: Any) -> list[np.ndarray]:  # type: ignore[override]
+        """Run on inputs in graph-input order (a list, a tuple, or one array); the results are fresh
+        arrays, or written into `outputs` (a list of arrays of the results' shapes, reused across
+        runs; see `NativeModel.run`)."""
         if isinstance(inputs, np.ndarray):
             inputs = [inputs]
         if not isinstance(inputs, list | tuple):
             names = ", ".join(spec.name for spec in self.artifacts.signature.inputs)
             raise RuntimeInputError(f"inputs must be a list or tuple of numpy arrays in graph-input order ({names}), got {type(inputs).__name__}")
-        return self._native.run(list(inputs))
+        return self._native.run(list(inputs), outputs)
 
 
 def _check_options(device: str, num_threads: int | None, target: str) -> int:

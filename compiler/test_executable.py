@@ -228,10 +228,13 @@ class ExecutableModel:
         self.num_threads = num_threads
         """Threads the model's parallel loops run on (passed as OPT_FUSE_NUM_THREADS)."""
 
-    def run(self, inputs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    def run(self, inputs: Sequence[np.ndarray], outputs: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
+        """As `NativeModel.run`: the results are fresh arrays, or copied into `outputs`."""
         from compiler.runtime import (  # the in-process runtime's checks, so both refuse the same inputs
             _checked,
             bind_symbols,
+            checked_outputs,
+            refuse_overlapping_outputs,
         )
 
         expected = self.signature.inputs
@@ -240,6 +243,10 @@ class ExecutableModel:
             raise RuntimeInputError(f"expected {len(expected)} input(s) ({names}), got {len(inputs)}")
         arrays = [_checked(array, spec) for array, spec in zip(inputs, expected)]
         values = bind_symbols(self.signature, arrays)
+        shapes = [[evaluate(d, values) for d in spec.shape] for spec in self.signature.outputs]
+        if outputs is not None:
+            outputs = checked_outputs(self.signature, outputs, shapes)
+            refuse_overlapping_outputs(self.signature, [*arrays, *outputs], [a.ctypes.data for a in (*arrays, *outputs)])
         symbols = [str(values[name]) for name in self.signature.symbols]
         with tempfile.TemporaryDirectory(prefix="opt-fuse-run-") as tmp:
             in_paths = [Path(tmp, f"in{i}.bin") for i in range(len(arrays))]
@@ -257,7 +264,12 @@ class ExecutableModel:
                     f"{self.executable.name} failed (exit code {result.returncode}): {result.stderr.strip()}\n"
                     f"command: {' '.join(self.command)} INPUTS... OUTPUTS..."
                 )
-            return [
-                np.fromfile(path, dtype=np.dtype(spec.dtype).newbyteorder("<")).astype(spec.dtype).reshape([evaluate(d, values) for d in spec.shape])
-                for path, spec in zip(out_paths, self.signature.outputs)
+            results = [
+                np.fromfile(path, dtype=np.dtype(spec.dtype).newbyteorder("<")).astype(spec.dtype).reshape(shape)
+                for path, spec, shape in zip(out_paths, self.signature.outputs, shapes)
             ]
+        if outputs is None:
+            return results
+        for result, output in zip(results, outputs):
+            np.copyto(output, result)
+        return outputs

@@ -362,6 +362,46 @@ def test_a_tuple_of_inputs_runs(add_rep: backend.OptFuseRep) -> None:
     np.testing.assert_array_equal(add_rep.run((GOOD + 1, GOOD + 2))[0], GOOD + 3)
 
 
+def test_results_are_written_into_given_outputs(add_rep: backend.OptFuseRep) -> None:
+    out = np.full((2, 3), np.nan, np.float32)
+    for step in range(3):  # reused run after run, as a serving loop would
+        results = add_rep.run([GOOD + step, GOOD + 2], outputs=[out])
+        assert results[0] is out
+        np.testing.assert_array_equal(out, GOOD + step + 2)
+
+
+X = GOOD + 1
+WRONG_OUTPUTS = {
+    "too many": (lambda: [np.empty((2, 3), np.float32)] * 2, r"outputs must be a list of 1 numpy array\(s\) \(y\)"),
+    "not a list": (lambda: np.empty((2, 3), np.float32), r"outputs must be a list of 1 numpy array\(s\) \(y\)"),
+    "nested list": (lambda: [GOOD.tolist()], "output 'y' must be a numpy array, got list"),
+    "wrong shape": (lambda: [np.empty((3, 2), np.float32)], r"output 'y' is float32 \[3, 2\], expected float32 \[2, 3\]"),
+    "wrong dtype": (lambda: [np.empty((2, 3), np.float64)], r"output 'y' is float64 \[2, 3\], expected float32 \[2, 3\]"),
+    "strided": (lambda: [np.empty((3, 2), np.float32).T], "output 'y' must be C-contiguous and writable"),
+    "read-only": (lambda: [np.broadcast_to(np.float32(0), (2, 3))], "output 'y' must be C-contiguous and writable"),
+    "an input": (lambda: [X], "output 'y' shares memory with an input or another output"),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_OUTPUTS))
+def test_wrong_outputs_at_run(case: str, add_rep: backend.OptFuseRep) -> None:
+    outputs, message = WRONG_OUTPUTS[case]
+    with pytest.raises(RuntimeInputError, match=message):
+        add_rep.run([X, GOOD], outputs=outputs())
+
+
+def test_given_outputs_take_the_symbols_sizes() -> None:
+    """With a symbolic dim, the outputs' shapes are the ones this run's inputs give."""
+    model = make_graph_model([helper.make_node("Relu", ["x"], ["y"])], [("x", ["n", 3])])
+    rep = backend.prepare(model, dim_bounds={"n": 8})
+    x = np.arange(-6, 6, dtype=np.float32).reshape(4, 3)
+    out = np.empty((4, 3), np.float32)
+    assert rep.run([x], outputs=[out])[0] is out
+    np.testing.assert_array_equal(out, np.maximum(x, 0))
+    with pytest.raises(RuntimeInputError, match=r"output 'y' is float32 \[8, 3\], expected float32 \[4, 3\]"):
+        rep.run([x], outputs=[np.empty((8, 3), np.float32)])
+
+
 # --------------------------------------------------------------------------- NaN and infinities
 
 SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.5, -2.0, 0.25], np.float32)
