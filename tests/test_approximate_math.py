@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 import subprocess
+from fractions import Fraction
 from functools import partial
 from pathlib import Path
 
@@ -135,6 +136,81 @@ def test_special_values_of_the_model() -> None:
     np.testing.assert_array_equal(tanh, f32([np.nan, 1.0, -1.0, 0.0, -0.0, 1e-30, -1.0, 1.0]))
     np.testing.assert_array_equal(erf, f32([np.nan, 1.0, -1.0, 0.0, -0.0, math.erf(1e-30), -1.0, 1.0]))
     assert np.signbit(tanh[4]) and np.signbit(erf[4]), "-0 stays -0"
+
+
+def exact_fma(a: np.float32, b: np.float32, c: np.float32) -> np.float32:
+    """a*b + c rounded once to the nearest float32, ties to even, computed on exact rationals."""
+    if not all(np.isfinite(v) for v in (a, b, c)):
+        return np.float32(np.float64(a) * np.float64(b) + np.float64(c))  # inf / NaN rules
+    exact = Fraction(float(a)) * Fraction(float(b)) + Fraction(float(c))
+    if exact == 0:  # IEEE: -0 only for a zero product of negative sign plus -0
+        negative_zeros = c == 0 and np.signbit(a) != np.signbit(b) and np.signbit(c)
+        return np.float32(-0.0 if negative_zeros else 0.0)
+    magnitude = abs(exact)
+    exponent = magnitude.numerator.bit_length() - magnitude.denominator.bit_length()
+    if Fraction(2) ** exponent > magnitude:
+        exponent -= 1  # now 2^exponent <= magnitude < 2^(exponent + 1)
+    quantum = max(exponent, -126) - 23  # the float32 ulp there: 24 bits, or a denormal's 2^-149
+    rounded = math.ldexp(round(magnitude / Fraction(2) ** quantum), quantum)  # Fraction rounds ties to even
+    return np.float32(math.copysign(rounded if rounded < 2.0**128 else math.inf, exact))
+
+
+def fma_cases(rng: np.random.Generator, n: int = 1000) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(a, b, c) triples that a slightly wrong fma gets wrong: random magnitudes, c close to -a*b,
+    a*b exactly halfway between two floats (normal and denormal) with c breaking the tie or not,
+    results at the overflow threshold, denormal operands, and every mix of 0, -0, inf, NaN."""
+
+    def floats(low: int, high: int) -> np.ndarray:
+        exponents = rng.integers(low, high, n)
+        return (rng.choice([-1.0, 1.0], n) * rng.uniform(1, 2, n) * np.exp2(exponents)).astype(np.float32)
+
+    def odd_products(exponents: np.ndarray, min_bits: int) -> tuple[np.ndarray, np.ndarray]:
+        """a, b with odd integer significands below 2^13, so a*b = p * 2^exponents exactly with
+        p odd, of min_bits to 25 bits: with 25 bits, a*b is halfway between two floats."""
+        ia, ib = rng.integers(1, 2**13, (2, 8 * n)) | 1
+        keep = (ia * ib >= 2 ** (min_bits - 1)) & (ia * ib < 2**25)
+        ia, ib = ia[keep][:n], ib[keep][:n]
+        half = exponents[: ia.size] // 2
+        return np.ldexp(ia, half).astype(np.float32), np.ldexp(ib, exponents[: ia.size] - half).astype(np.float32)
+
+    a, b = floats(-60, 60), floats(-60, 60)
+    minus_product = -(a.astype(np.float64) * b).astype(np.float32)
+    near_minus_product = (minus_product.view(np.int32) + rng.integers(-3, 4, n, dtype=np.int32)).view(np.float32)
+    triples = [(a, b, floats(-130, 127)), (a, b, near_minus_product)]
+    # normal ties: a multiple of the ulp 2^(e + 1) keeps the tie; a tiny c breaks it, by 1/4 to
+    # 3/4 of an ulp of the float64 sum (2^(e - 28)), which rounding that sum could bring back
+    e = rng.integers(-100, 100, n)
+    ta, tb = odd_products(e, 25)
+    e = e[: ta.size]
+    tiny = rng.integers(1, 4, ta.size) * np.ldexp(1.0, e - 30)
+    ulps = rng.integers(-3, 4, ta.size) * np.ldexp(1.0, e + 1)
+    triples.append((ta, tb, np.choose(rng.integers(0, 4, ta.size), [np.zeros(ta.size), -tiny, tiny, ulps])))
+    # denormal results: p * 2^-150 is halfway between two denormals, p * 2^-152 a quarter of the
+    # way; c, a multiple of the least denormal, moves the result along
+    for scale in (-150, -152):
+        da, db = odd_products(np.full(n, scale), 1)
+        triples.append((da, db, rng.integers(-3, 4, da.size) * 2.0**-149))
+    big = np.float32(np.finfo(np.float32).max)
+    overflow_tie = (np.float32(18631 * 2.0**60), np.float32(1801 * 2.0**43))  # (2^25 - 1) * 2^103
+    triples.append((np.full(4, overflow_tie[0]), np.full(4, overflow_tie[1]), np.float32([0, -(2.0**80), 1, -1])))
+    triples.append((np.full(n, big), floats(0, 1), floats(100, 128)))
+    triples.append((floats(-149, -126), floats(-10, 10), floats(-149, -100)))  # denormal a
+    special = np.float32([0.0, -0.0, 1.0, -1.0, np.inf, -np.inf, np.nan, 2.0**-149, big])
+    grid = np.array(np.meshgrid(special, special, special)).reshape(3, -1)
+    triples.append((grid[0], grid[1], grid[2]))
+    a, b, c = (np.concatenate([np.asarray(t[i], np.float32) for t in triples]) for i in range(3))
+    return a, b, c
+
+
+def test_numpy_fma_is_correctly_rounded() -> None:
+    """NumpyOps.fma equals the exactly computed a*b + c rounded once, bit for bit."""
+    a, b, c = fma_cases(np.random.default_rng(0))
+    with np.errstate(all="ignore"):
+        got = NumpyOps().fma(a, b, c)
+        want = np.array([exact_fma(*t) for t in zip(a, b, c)], np.float32)
+    same = (got.view(np.int32) == want.view(np.int32)) | (np.isnan(got) & np.isnan(want))
+    bad = np.flatnonzero(~same)[:5]
+    assert same.all(), [f"fma({a[i]!r}, {b[i]!r}, {c[i]!r}) = {got[i]!r}, want {want[i]!r}" for i in bad]
 
 
 @needs_host

@@ -1,9 +1,10 @@
 // approximate-math after lower-to-loops: every f32 math.exp / math.tanh / math.erf in a kernel
 // becomes straight-line arith between the loop.load and the loop.store (constants first, then
-// the computation). exp: a clamp, n = floor(x*log2(e) + 0.5), a polynomial, and 2^n built as two
-// factors bitcast((k + 127) << 23); tanh and erf: a clamp and a rational function x * (P / Q)
-// in x^2. A NaN input is selected back at the end. With ops="exp", math.tanh stays. An unknown
-// name in ops is a one-line error listing the valid names.
+// the computation). Every multiply-add is one math.fma. exp: a clamp, n = floor(fma(x, log2(e),
+// 0.5)), r = x - n*ln(2) as two fmas, a polynomial by Horner's rule, and 2^n built as two factors
+// bitcast((k + 127) << 23); tanh and erf: a clamp and a rational function x * (P / Q) in x^2, P
+// and Q by Horner's rule. A NaN input is selected back at the end. With ops="exp", math.tanh
+// stays. An unknown name in ops is a one-line error listing the valid names.
 // RUN: opt-fuse %s -p 'lower-to-loops,approximate-math' | filecheck %s
 // RUN: opt-fuse %s -p 'lower-to-loops,approximate-math' | filecheck %s --check-prefix=NONE
 // RUN: opt-fuse %s -p 'lower-to-loops,approximate-math{ops="exp"}' | filecheck %s --check-prefix=EXPONLY
@@ -22,20 +23,28 @@
 // CHECK-DAG:       %[[LO:.*]] = arith.constant -1.040000e+02 : f32
 // CHECK-DAG:       %[[HI:.*]] = arith.constant 8.880000e+01 : f32
 // CHECK-DAG:       %[[LOG2E:.*]] = arith.constant 1.44269502 : f32
+// CHECK-DAG:       %[[HALF:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-DAG:       %[[MINUS_C1:.*]] = arith.constant -0.693359375 : f32
+// CHECK-DAG:       %[[ONE:.*]] = arith.constant 1.000000e+00 : f32
 // CHECK-DAG:       %[[BIAS:.*]] = arith.constant 127 : i32
 // CHECK-DAG:       %[[C23:.*]] = arith.constant 23 : i32
 // CHECK:           %[[XLO:.*]] = arith.maxnumf %[[X]], %[[LO]] : f32
 // CHECK-NEXT:      %[[XC:.*]] = arith.minnumf %[[XLO]], %[[HI]] : f32
-// CHECK-NEXT:      %[[T:.*]] = arith.mulf %[[XC]], %[[LOG2E]] : f32
-// CHECK-NEXT:      %[[T2:.*]] = arith.addf %[[T]], %{{.*}} : f32
-// CHECK-NEXT:      %[[N:.*]] = math.floor %[[T2]] : f32
-// CHECK:           %[[K:.*]] = arith.fptosi %[[N]] : f32 to i32
+// CHECK-NEXT:      %[[T:.*]] = math.fma %[[XC]], %[[LOG2E]], %[[HALF]] : f32
+// CHECK-NEXT:      %[[N:.*]] = math.floor %[[T]] : f32
+// CHECK-NEXT:      %[[R1:.*]] = math.fma %[[N]], %[[MINUS_C1]], %[[XC]] : f32
+// CHECK-NEXT:      %[[R:.*]] = math.fma %[[N]], %{{.*}}, %[[R1]] : f32
+// CHECK-COUNT-5:   math.fma %{{.*}}, %[[R]], %{{.*}} : f32
+// CHECK-NEXT:      %[[R2:.*]] = arith.mulf %[[R]], %[[R]] : f32
+// CHECK-NEXT:      %[[P:.*]] = math.fma %{{.*}}, %[[R2]], %[[R]] : f32
+// CHECK-NEXT:      %[[E:.*]] = arith.addf %[[P]], %[[ONE]] : f32
+// CHECK-NEXT:      %[[K:.*]] = arith.fptosi %[[N]] : f32 to i32
 // CHECK-NEXT:      %[[KLO:.*]] = arith.shrsi %[[K]], %{{.*}} : i32
 // CHECK-NEXT:      %[[KHI:.*]] = arith.subi %[[K]], %[[KLO]] : i32
 // CHECK-NEXT:      %[[E1:.*]] = arith.addi %[[KLO]], %[[BIAS]] : i32
 // CHECK-NEXT:      %[[B1:.*]] = arith.shli %[[E1]], %[[C23]] : i32
 // CHECK-NEXT:      %[[S1:.*]] = arith.bitcast %[[B1]] : i32 to f32
-// CHECK-NEXT:      %[[Y1:.*]] = arith.mulf %{{.*}}, %[[S1]] : f32
+// CHECK-NEXT:      %[[Y1:.*]] = arith.mulf %[[E]], %[[S1]] : f32
 // CHECK-NEXT:      %[[E2:.*]] = arith.addi %[[KHI]], %[[BIAS]] : i32
 // CHECK-NEXT:      %[[B2:.*]] = arith.shli %[[E2]], %[[C23]] : i32
 // CHECK-NEXT:      %[[S2:.*]] = arith.bitcast %[[B2]] : i32 to f32
@@ -57,7 +66,8 @@ func.func @exp(%x: tensor<16xf32>) -> tensor<*xf32> {
 // CHECK:           %[[XLO:.*]] = arith.maxnumf %[[X]], %[[LO]] : f32
 // CHECK-NEXT:      %[[XC:.*]] = arith.minnumf %[[XLO]], %[[HI]] : f32
 // CHECK-NEXT:      %[[X2:.*]] = arith.mulf %[[XC]], %[[XC]] : f32
-// CHECK:           %[[Q:.*]] = arith.divf %[[NUM:.*]], %[[DEN:.*]] : f32
+// CHECK-COUNT-9:   math.fma %{{.*}}, %[[X2]], %{{.*}} : f32
+// CHECK-NEXT:      %[[Q:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
 // CHECK-NEXT:      %[[Y:.*]] = arith.mulf %[[XC]], %[[Q]] : f32
 // CHECK-NEXT:      %[[YLO:.*]] = arith.maxnumf %[[Y]], %{{.*}} : f32
 // CHECK-NEXT:      %[[YC:.*]] = arith.minnumf %[[YLO]], %{{.*}} : f32
@@ -78,7 +88,8 @@ func.func @tanh(%x: tensor<16xf32>) -> tensor<*xf32> {
 // CHECK:           %[[XLO:.*]] = arith.maxnumf %[[X]], %[[LO]] : f32
 // CHECK-NEXT:      %[[XC:.*]] = arith.minnumf %[[XLO]], %[[HI]] : f32
 // CHECK-NEXT:      %[[X2:.*]] = arith.mulf %[[XC]], %[[XC]] : f32
-// CHECK:           %[[Q:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
+// CHECK-COUNT-10:  math.fma %{{.*}}, %[[X2]], %{{.*}} : f32
+// CHECK-NEXT:      %[[Q:.*]] = arith.divf %{{.*}}, %{{.*}} : f32
 // CHECK-NEXT:      %[[Y:.*]] = arith.mulf %[[XC]], %[[Q]] : f32
 // CHECK-NEXT:      %[[YLO:.*]] = arith.maxnumf %[[Y]], %{{.*}} : f32
 // CHECK-NEXT:      %[[YC:.*]] = arith.minnumf %[[YLO]], %{{.*}} : f32

@@ -1,11 +1,12 @@
 // A fused sigmoid -> tanh -> erf kernel after approximate-math prints, parses back and
 // translates to LLVM IR without any libm call (expf, tanhf, erff) or llvm.exp: what is left
-// are intrinsics that vectorise (floor, fabs, maxnum, minnum) and plain float and i32 ops.
+// are intrinsics that vectorise (fma, floor, fabs, maxnum, minnum) and plain float and i32 ops.
 // RUN: opt-fuse %s -p 'shape-infer,fuse,lower-to-loops,approximate-math' | opt-fuse -p emit-llvm | filecheck %s
 
 // CHECK-NOT:   call {{.*}}@{{expf|tanhf|erff|llvm.exp.f32}}(
 // CHECK-LABEL: define internal void @f_k0_sigmoid_tanh_erf
-// CHECK:         call float @llvm.floor.f32(
+// CHECK:         call float @llvm.fma.f32(float %{{.*}}, float 0x3FF7154760000000, float 0.5)
+// CHECK-NEXT:    call float @llvm.floor.f32(
 // CHECK:         fptosi float %{{.*}} to i32
 // CHECK:         shl i32 %{{.*}}, 23
 // CHECK-NEXT:    bitcast i32 %{{.*}} to float
@@ -15,7 +16,8 @@
 // CHECK-NOT:   call {{.*}}@{{expf|tanhf|erff|llvm.exp.f32}}(
 // CHECK-LABEL: define i32 @f_run
 // CHECK-NOT:   declare float @{{expf|tanhf|erff|llvm.exp.f32}}(
-// CHECK:       declare float @llvm.floor.f32(float)
+// CHECK-DAG:   declare float @llvm.floor.f32(float)
+// CHECK-DAG:   declare float @llvm.fma.f32(float, float, float)
 // CHECK-NOT:   declare float @{{expf|tanhf|erff|llvm.exp.f32}}(
 func.func @f(%x: tensor<4x8xf32>) -> tensor<*xf32> {
   %0 = nn.sigmoid %x : (tensor<4x8xf32>) -> tensor<*xf32>
