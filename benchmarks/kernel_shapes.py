@@ -10,8 +10,8 @@ convs, its stride-2 and 7x7 stem convs, a depthwise conv, a transposed-weight
 Gemm as in every classifier head) plus the issue's 1024^3 GEMM. Each is a
 one-node ONNX model (conv + bias + Relu, the usual fused epilogue) with random
 weights; opt-fuse (default pipeline, num_threads 1) and onnxruntime (default
-graph optimizations, 1 intra-op thread) run the same input in round robin;
-medians. Achieved GFLOP/s (2 flops per multiply-add) as a fraction of the
+graph optimizations, 1 intra-op thread) run the same input in round robin,
+each into an output allocated once; medians. Achieved GFLOP/s (2 flops per multiply-add) as a fraction of the
 one-core FMA peak that machine_limits.py measured. Quote ratios and fractions:
 the machine is shared.
 """
@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import machine_limits
 from benchmarks.fusion import geomean, round_robin_medians
-from benchmarks.side_by_side import onnxruntime_session
+from benchmarks.side_by_side import onnxruntime_into, onnxruntime_session, opt_fuse_into
 from compiler import backend
 
 
@@ -112,7 +112,8 @@ def measure(shape: Shape, peak_gflops: float, seconds: float, repeats: int) -> T
     session = onnxruntime_session(shape.model, 1)
     got, want = compiled.run([x])[0], session.run(None, {"x": x})[0]
     difference = float(np.max(np.abs(got - want)) / max(float(np.max(np.abs(want))), 1e-30))
-    (ours, theirs), rounds = round_robin_medians([lambda: compiled.run([x]), lambda: session.run(None, {"x": x})], repeats, seconds)
+    runs = [opt_fuse_into(compiled, [x], [want]), onnxruntime_into(session, {"x": x}, [want])]
+    (ours, theirs), rounds = round_robin_medians(runs, repeats, seconds)
     gflop = shape.flops / 1e9
     return Timing(
         shape.name, gflop, ours * 1e3, theirs * 1e3, ours / theirs,
