@@ -3,6 +3,7 @@
     python benchmarks/kernel_profile.py squeezenet               # fused kernels and ort nodes, 5 s each
     python benchmarks/kernel_profile.py resnet50 cnn --seconds 10 --json out.json
     python benchmarks/kernel_profile.py softmax --unfused        # every op its own kernel
+    python benchmarks/kernel_profile.py squeezenet --per-kernel  # also each kernel and node, in ms per run
 
 opt-fuse: the model is compiled as usual (benchmarks/kernels_vs_ort.py's
 models, light ones with random weights), then its LLVM IR is recompiled with
@@ -16,6 +17,10 @@ kernel is named `<model>_k<index>_<ops>`; the table sums the samples by the
 
 onnxruntime: SessionOptions.enable_profiling on 1 intra-op thread, the
 per-node durations of its trace summed by op type, as a share of all nodes.
+
+--per-kernel also lists each opt-fuse kernel (its samples / 2000 Hz / runs) and each
+onnxruntime node (its traced time / runs) in the order they run, in ms per run: a
+fused kernel and the nodes it stands for are then side by side in the two lists.
 
 Single-threaded both: these are shares of one core's time.
 """
@@ -54,10 +59,14 @@ from compiler.runtime import NativeModel
 signature, inputs, seconds = pickle.load(open(sys.argv[3], "rb"))
 model = NativeModel(sys.argv[2], signature)
 model.run(inputs)
-end = time.perf_counter() + seconds
+end, runs = time.perf_counter() + seconds, 0
 while time.perf_counter() < end:
     model.run(inputs)
+    runs += 1
+print(runs + 1)
 """
+SAMPLE_HZ = 2000
+"""perf's sampling frequency: a kernel's samples / SAMPLE_HZ / runs is its time per run."""
 KERNEL = re.compile(r"^(?P<model>.+?)_k(?P<index>\d+)_(?P<ops>.+)$")
 
 
@@ -97,9 +106,9 @@ def profile_opt_fuse(model: onnx.ModelProto, seconds: float, fuse: bool) -> dict
         state = work / "state.pickle"
         state.write_bytes(pickle.dumps((artifacts.signature, inputs, seconds)))
         data = work / "perf.data"
-        command = ["perf", "record", "-q", "-e", "cpu-clock", "-F", "2000", "-o", str(data), "--"]
+        command = ["perf", "record", "-q", "-e", "cpu-clock", "-F", str(SAMPLE_HZ), "-o", str(data), "--"]
         command += [sys.executable, "-c", CHILD, str(ROOT), str(library), str(state)]
-        subprocess.run(command, check=True, capture_output=True)
+        runs = int(subprocess.run(command, check=True, capture_output=True, text=True).stdout.split()[-1])
         samples = perf_samples(data, library)
     kernels = {s: n for s, n in samples.items() if s != "[other]"}
     total = sum(kernels.values())
@@ -107,9 +116,12 @@ def profile_opt_fuse(model: onnx.ModelProto, seconds: float, fuse: bool) -> dict
     for symbol, count in kernels.items():
         match = KERNEL.match(symbol)
         by_ops[match["ops"] if match else symbol] += count
+    in_order = sorted(kernels, key=lambda k: (int(m["index"]) if (m := KERNEL.match(k)) else 1 << 30, k))
     return {
         "samples_in_model": total,
         "samples_elsewhere": samples.get("[other]", 0),
+        "runs": runs,
+        "kernel_ms": {k: kernels[k] / SAMPLE_HZ / runs * 1e3 for k in in_order},
         "kernels": dict(sorted(((k, v / total) for k, v in kernels.items()), key=lambda kv: -kv[1])),
         "by_ops": dict(sorted(((k, v / total) for k, v in by_ops.items()), key=lambda kv: -kv[1])),
     }
@@ -131,11 +143,18 @@ def profile_ort(model: onnx.ModelProto, seconds: float) -> dict[str, object]:
             runs += 1
         trace = json.loads(Path(session.end_profiling()).read_text())
     by_op: Counter[str] = Counter()
+    by_node: dict[str, float] = {}  # in the order onnxruntime ran them
     for event in trace:
         if event.get("cat") == "Node" and event.get("name", "").endswith("_kernel_time"):
             by_op[event["args"]["op_name"]] += event["dur"]
+            node = f"{event['name'].removesuffix('_kernel_time')} ({event['args']['op_name']})"
+            by_node[node] = by_node.get(node, 0.0) + event["dur"]
     total = sum(by_op.values())
-    return {"runs": runs, "by_op": dict(sorted(((k, v / total) for k, v in by_op.items()), key=lambda kv: -kv[1]))}
+    return {
+        "runs": runs,
+        "node_ms": {node: us / (runs + 1) / 1e3 for node, us in by_node.items()},  # the first run is traced too
+        "by_op": dict(sorted(((k, v / total) for k, v in by_op.items()), key=lambda kv: -kv[1])),
+    }
 
 
 def shares(title: str, table: dict[str, float], top: int) -> str:
@@ -144,6 +163,18 @@ def shares(title: str, table: dict[str, float], top: int) -> str:
     rows += [f"| {name} | {100 * share:.1f}% |" for name, share in items[:top]]
     if len(items) > top:
         rows.append(f"| ({len(items) - top} more) | {100 * sum(s for _, s in items[top:]):.1f}% |")
+    return "\n".join(rows)
+
+
+def in_order(title: str, times: dict[str, float], least: float = 0.005) -> str:
+    """Kernels or nodes in the order they run, with ms per run; those under `least` of the total summed up."""
+    total = sum(times.values())
+    rows = [f"| {title} | ms per run |", "|---|---:|"]
+    rows += [f"| {name} | {ms:.3f} |" for name, ms in times.items() if ms >= least * total]
+    small = [ms for ms in times.values() if ms < least * total]
+    if small:
+        rows.append(f"| ({len(small)} under {least:.1%} each) | {sum(small):.3f} |")
+    rows.append(f"| total | {total:.3f} |")
     return "\n".join(rows)
 
 
@@ -158,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
         "--unfused", action="store_true", help="profile opt-fuse without fusion (every op its own kernel)"
     )
     parser.add_argument("--top", type=int, default=8, help="rows per table (default 8)")
+    parser.add_argument(
+        "--per-kernel",
+        action="store_true",
+        help="also list every kernel and every onnxruntime node in the order they run, in ms per run",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the shares here")
     args = parser.parse_args(argv)
     if unknown := sorted(set(args.models) - set(every)):
@@ -174,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
         print(shares(f"opt-fuse {'unfused ' if args.unfused else ''}kernels, by ops", ours["by_ops"], args.top))
         print()
         print(shares("onnxruntime nodes, by op type", theirs["by_op"], args.top))
+        if args.per_kernel:
+            print()
+            print(in_order("opt-fuse kernel", ours["kernel_ms"]))  # type: ignore[arg-type]
+            print()
+            print(in_order("onnxruntime node (op type)", theirs["node_ms"]))  # type: ignore[arg-type]
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
     return 0
