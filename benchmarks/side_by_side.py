@@ -7,9 +7,10 @@
 Both run on the same number of threads, 1 by default (onnxruntime:
 intra_op_num_threads, inter_op 1, default graph optimizations; opt-fuse:
 `num_threads`, its thread pool), and both write into outputs allocated once
-(onnxruntime's IO binding, opt-fuse's `run(inputs, outputs)`). Runs alternate between the two, so a noisy neighbour slows
-both alike; the table shows medians and the ratio opt-fuse / onnxruntime
-(below 1.0 means opt-fuse is faster). Quote ratios, not absolute times.
+(onnxruntime's IO binding, opt-fuse's `run(inputs, outputs)`). Runs alternate between
+the two, so a noisy neighbour slows both alike; the table shows medians and the ratio
+opt-fuse / onnxruntime (below 1.0 means opt-fuse is faster). Quote ratios, not absolute
+times.
 """
 
 from __future__ import annotations

@@ -95,13 +95,13 @@ class NativeModel:
             if len(self._checked_shapes) >= MAX_REMEMBERED_SHAPES:
                 self._checked_shapes.clear()
             self._checked_shapes[tuple(a.shape for a in arrays)] = (values, shapes)
-        given = outputs is not None
-        if outputs is None:
+        fresh = outputs is None
+        if fresh:
             outputs = [np.empty(shape, dtype) for shape, dtype in zip(shapes, self._output_dtypes)]
         else:
             outputs = checked_outputs(self.signature, outputs, shapes)
         pointers = [_address(a) for a in (*arrays, *outputs)]
-        if given:
+        if not fresh:
             refuse_overlapping_outputs(self.signature, [*arrays, *outputs], pointers)
         with self._lock:
             if self._set_threads is not None:
