@@ -188,6 +188,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue, Use
 from xdsl.passes import ModulePass
+from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.traits import is_side_effect_free
 from xdsl.transforms.dead_code_elimination import region_dce
 
@@ -1228,13 +1229,15 @@ class UnrollAndJamPass(ModulePass):
         """
         collapsed = []
         for inner in [l for l in function.walk() if isinstance(l, OutputLoop) and any(_is_reduction(op) for op in l.body.block.ops)]:
+            if inner.parent is None:  # itself a loop of one iteration, inlined into the one around it
+                continue
             steps = _reduction_steps(inner)
             if steps is None or not 2 <= steps <= 4 * self.factor:
                 continue
             for single in [l for l in inner.walk() if isinstance(l, loop.ForOp) and l.trip_count() == 1]:
                 inline_single_iteration(single)  # a 1x1 conv's input [c, h + kh, w + kw] is then [c, h, w]
-            image = _image_size(inner)
-            if image is not None and image >= 16 * self.factor:
+            rows = _rows_around(inner)
+            if rows is not None and (rows.trip_count() or 0) * (inner.trip_count() or 0) >= 16 * self.factor:
                 collapsed.append(collapse_rows(inner))
         return collapsed
 
@@ -1483,26 +1486,19 @@ def vector_reduction(reduction: loop.ForOp, width: int) -> None:
 def inline_single_iteration(single: loop.ForOp) -> None:
     """The body of a loop of one iteration in its place (a 1x1 conv's kh and kw loops): its index
     the lower bound (`x + 0` folded away), its carried values the initial ones."""
-    block = single.body.block
-    users = [use.operation for use in single.induction_var.uses]
-    single.induction_var.replace_all_uses_with(single.lower_bound)
-    for carried, init in zip(single.carried_args, single.inits):
-        carried.replace_all_uses_with(init)
-    terminator = block.last_op
+    terminator = single.body.block.last_op
     assert isinstance(terminator, loop.YieldOp)
-    for op in list(block.ops)[:-1]:
-        op.detach()
-        single.parent_block().insert_op_before(op, single)
-    for result, value in zip(single.results, terminator.operands):
+    yielded = list(terminator.operands)
+    users = [use.operation for use in single.induction_var.uses]
+    Rewriter.inline_block(single.body.block, InsertPoint.before(single), [single.lower_bound, *single.inits])
+    Rewriter.erase_op(terminator)
+    for result, value in zip(single.results, yielded):
         result.replace_all_uses_with(value)
-    single.detach()
-    single.erase()
+    Rewriter.erase_op(single)
     for add in [user for user in users if isinstance(user, arith.AddiOp)]:
         for zero, other in ((add.lhs, add.rhs), (add.rhs, add.lhs)):
             if loop.constant_index(zero) == 0:
-                add.result.replace_all_uses_with(other)
-                add.detach()
-                add.erase()
+                Rewriter.replace_op(add, [], [other])
                 break
 
 
@@ -1528,12 +1524,6 @@ def _rows_around(inner: OutputLoop) -> OutputLoop | None:
             if indices[-2:] != [outer.induction_var, inner.induction_var] or indices.count(iv) != 1 or buffer_type.get_shape()[-1] != columns:
                 return None
     return outer
-
-
-def _image_size(inner: OutputLoop) -> int | None:
-    """The elements `collapse_rows` would make one loop of, or None when it would not."""
-    outer = _rows_around(inner)
-    return None if outer is None else (outer.trip_count() or 0) * (inner.trip_count() or 0)
 
 
 def _reduction_steps(output: OutputLoop) -> int | None:
