@@ -31,7 +31,8 @@ ops on them are the scalar instructions and intrinsics with vector types
 (`llvm.fma.v16f32`); the functions with no LLVM intrinsic (`tanhf`) are called lane
 by lane, since no vector libm is available everywhere. `loop.vector_load` and
 `loop.vector_store` are one `load`/`store <N x T>` at the first element's address,
-aligned to one element; a vector store is a write for the parameter analysis
+aligned to one element; `loop.strided_vector_load` is `stride` such loads and
+shuffles of their lanes; a vector store is a write for the parameter analysis
 below. `vector.broadcast` is the insertelement + shufflevector splat idiom,
 `vector.extract` / `vector.insert` (one static lane) are extractelement /
 insertelement. `loop.vector_cmpf`, `loop.vector_select` and `loop.vector_cast` are
@@ -1339,6 +1340,43 @@ class FunctionEmitter:
     def vector_load(self, op: loop.VectorLoadOp) -> None:
         self.load(op, op.buffer, op.indices, self.lanes_of(op.result, op).lanes)
 
+    def strided_vector_load(self, op: loop.StridedVectorLoadOp) -> None:
+        """Lane l is the element `stride` * l past the first: `stride` vector loads cover the
+        span (at 0, N, 2N, ..., the last one ending at the last lane's element, so nothing past
+        it is read), and a shuffle per load after the first takes its lanes in (stride 2: one
+        two-source shuffle, which x86 does in one vpermt2ps per register)."""
+        ty = self.lanes_of(op.result, op)
+        lanes, stride = ty.lanes, op.lane_stride
+        assert lanes is not None
+        if ty.ir != ty.mem:
+            raise OptFuseError(f"emit-llvm: '{op.name}' of i1 elements is not supported: {describe_op(op)}")
+        pointer, element = self.element_pointer(op, op.buffer, op.indices)
+        span = stride * (lanes - 1) + 1
+        starts = [min(start, span - lanes) for start in range(0, span, lanes)]
+        source = [max(k for k, start in enumerate(starts) if start <= stride * lane) for lane in range(lanes)]
+        hint = sanitize(op.result.name_hint, "v")
+        pieces = []
+        for start in starts:
+            at, piece = pointer, self.temp(f"{hint}.piece")
+            if start:
+                at = self.temp(f"{hint}.at")
+                self.inst(f"{at} = getelementptr inbounds {element.mem}, ptr {pointer}, i64 {start}")
+            self.inst(f"{piece} = load {ty.ir}, ptr {at}, align {element.size}")
+            pieces.append(piece)
+        gathered = pieces[0]
+        for k in range(1, len(pieces)):
+            mask = []
+            for lane in range(lanes):
+                if source[lane] == k:
+                    mask.append(f"i32 {lanes + stride * lane - starts[k]}")
+                elif source[lane] < k:
+                    mask.append(f"i32 {stride * lane if k == 1 else lane}")
+                else:
+                    mask.append("i32 poison")
+            result = self.define(op.result) if k == len(pieces) - 1 else self.temp(f"{hint}.part")
+            self.inst(f"{result} = shufflevector {ty.ir} {gathered}, {ty.ir} {pieces[k]}, <{lanes} x i32> <{', '.join(mask)}>")
+            gathered = result
+
     def vector_store(self, op: loop.VectorStoreOp) -> None:
         self.store(op, op.value, op.buffer, op.indices, self.lanes_of(op.value, op).lanes)
 
@@ -1796,6 +1834,7 @@ HANDLERS: dict[type[Operation], Handler] = {
     loop.LoadOp: FunctionEmitter.loop_load,
     loop.StoreOp: FunctionEmitter.loop_store,
     loop.VectorLoadOp: FunctionEmitter.vector_load,
+    loop.StridedVectorLoadOp: FunctionEmitter.strided_vector_load,
     loop.VectorStoreOp: FunctionEmitter.vector_store,
     loop.VectorCmpfOp: FunctionEmitter.vector_cmpf,
     loop.VectorSelectOp: FunctionEmitter.select,

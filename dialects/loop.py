@@ -376,6 +376,44 @@ class VectorLoadOp(IRDLOperation):
 
 
 @irdl_op_definition
+class StridedVectorLoadOp(IRDLOperation):
+    """Reads every `stride`-th element as one vector: `%v = loop.strided_vector_load
+    %buf[%i, %j] stride 2 : memref<4x64xf32>, vector<16xf32>` holds [%i, %j], [%i, %j + 2] ...
+    [%i, %j + 30] (the window column of 16 neighbouring outputs of a stride-2 pool).
+
+    emit-llvm reads the span from the first lane's element to the last one's as
+    `stride` vector loads (the last ending exactly at the last lane's element) and
+    takes the lanes out of them with shuffles: no element past the last lane's is read,
+    and a stride of 2 costs two loads and one two-source shuffle per vector."""
+
+    name = "loop.strided_vector_load"
+    T: ClassVar = VarConstraint("T", AnyAttr())
+    buffer = operand_def(MemRefType.constr(T))
+    indices = var_operand_def(IndexType)
+    stride = prop_def(IntegerAttr[I64])
+    result = result_def(VectorType)
+    traits = traits_def(MemoryReadEffect())
+    assembly_format = "$buffer `[` $indices `]` `stride` $stride attr-dict `:` type($buffer) `,` type($result)"
+
+    def __init__(self, buffer: SSAValue | Operation, indices: Sequence[SSAValue | Operation], lanes: int, stride: int):
+        buffer_type = SSAValue.get(buffer).type
+        assert isinstance(buffer_type, MemRefType)
+        super().__init__(
+            operands=[buffer, indices], properties={"stride": IntegerAttr(stride, 64)}, result_types=[VectorType(buffer_type.element_type, [lanes])]
+        )
+
+    @property
+    def lane_stride(self) -> int:
+        return self.stride.value.data
+
+    def verify_(self) -> None:
+        _verify_one_index_per_dim(self, self.buffer, self.indices)
+        _verify_vector_of(self, self.result.type, self.buffer)
+        if self.lane_stride < 2:
+            raise VerifyException(f"{self.name}: the stride must be at least 2 (consecutive elements are a loop.vector_load), got {self.lane_stride}")
+
+
+@irdl_op_definition
 class VectorStoreOp(IRDLOperation):
     """Writes a vector to consecutive elements: `loop.vector_store %v, %buf[%i, %j] :
     memref<4x64xf32>, vector<16xf32>` writes [%i, %j] ... [%i, %j + 15] (on into the next
@@ -512,7 +550,7 @@ def _lanes_of(type_: Attribute, element_ok: Callable[[Attribute], bool]) -> int 
     return type_.get_shape()[0]
 
 
-LOADS = (LoadOp, VectorLoadOp)
+LOADS = (LoadOp, VectorLoadOp, StridedVectorLoadOp)
 """The ops that read a buffer element or elements (for passes that ask what a loop reads)."""
 
 STORES = (StoreOp, VectorStoreOp)
@@ -655,6 +693,6 @@ class ViewOp(IRDLOperation):
 
 Loop = Dialect(
     "loop",
-    [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, VectorLoadOp, VectorStoreOp, VectorCmpfOp, VectorSelectOp, VectorCastOp, CheckOp, AllocOp, ViewOp],
+    [ForOp, ParallelOp, YieldOp, LoadOp, StoreOp, VectorLoadOp, StridedVectorLoadOp, VectorStoreOp, VectorCmpfOp, VectorSelectOp, VectorCastOp, CheckOp, AllocOp, ViewOp],
     [],
 )

@@ -44,8 +44,10 @@ so the vector registers are chosen here, not left to clang's SLP vectorizer
 
 A load or store whose lanes are side by side (its last index is the output
 index plus lane-invariant terms, the others lane-invariant, the loop stepping
-by one) is one vector load or store at lane 0's index; a value the same in
-every lane is broadcast where a vector needs it; an op on float or integer
+by one) is one vector load or store at lane 0's index; a load whose last index
+is twice the output index plus such terms (a stride-2 pool's window column) is
+one `loop.strided_vector_load ... stride 2` (two vector loads and a shuffle in
+LLVM IR); a value the same in every lane is broadcast where a vector needs it; an op on float or integer
 values whose verifier accepts vectors (arith's and math's elementwise ops) is
 one op on vectors; so is a float compare, a select and a float <-> integer
 conversion, as the loop dialect's `loop.vector_cmpf`, `loop.vector_select` and
@@ -90,14 +92,19 @@ Which loops, and why it is safe (checked on the IR, whatever ops the kernel came
 
 And one rule for speed, on the innermost loop: every load in its reductions
 that differs from lane to lane reads the lanes' elements side by side (its last
-index is the output index plus lane-invariant terms). Strided lanes (a stride-2
-conv's input, the rows of a transposed Gemm weight) would be gathered one by
-one; such a loop is not jammed this way (a transposed Gemm is then left to clang's
-loop vectorizer, which vectorizes each reduction along its own contiguous
-index: 3.3x faster than jammed).
+index is the output index plus lane-invariant terms) or, with `vectors`, every
+other one (`_MOST_LANE_STRIDE`: a stride-2 max pool, 0.35-0.62x the time of the
+code clang made of it; shufflenet's depthwise stride-2 convs and pools, 0.91x
+the whole model's time). Other strided lanes (the rows of a transposed Gemm
+weight, a stride-4 conv's input) would be gathered one by one; such a loop is
+not jammed this way (a transposed Gemm is then left to clang's loop vectorizer,
+which vectorizes each reduction along its own contiguous index: 3.3x faster
+than jammed).
 
-Instead, the lanes become an enclosing loop's, when its lanes read side by side
-once constant arguments are packed: a stride-2 conv's output channels read the
+First, though, a strided loop's lanes become an enclosing loop's, when its
+lanes read side by side once constant arguments are packed (measured on a
+stride-2 stem conv over 3 channels: its columns as strided vector loads took
+1.15x the channels' time): a stride-2 conv's output channels read the
 weight [M, C, kh, kw] along M, so the weight is stored as [C, kh, kw, M] (a new
 `memref.global`, transposed with numpy at compile time, passed by every call
 of the kernel; the kernel's loads permute their indices). That loop is jammed
@@ -381,11 +388,18 @@ def _jammable_block(block: Block, variant: set[SSAValue]) -> bool:
 
 
 def can_jam(
-    output: Operation, factor: int, function: func.FuncOp, calls: Sequence[func.CallOp], innermost: bool = True, contiguous: bool = True
+    output: Operation,
+    factor: int,
+    function: func.FuncOp,
+    calls: Sequence[func.CallOp],
+    innermost: bool = True,
+    contiguous: bool = True,
+    most_stride: int = 1,
 ) -> bool:
     """Whether `output` is an output loop this pass may unroll and jam (module docstring).
 
-    With `innermost`, only a loop whose body holds reductions and no other loop.
+    With `innermost`, only a loop whose body holds reductions and no other loop; with
+    `contiguous`, whose reductions' lanes read side by side, or at most `most_stride` apart.
     """
     if not isinstance(output, OutputLoop) or output.carried_args:
         return False
@@ -403,7 +417,7 @@ def can_jam(
     variant = _lane_variant(output, factor)
     if not _jammable_block(output.body.block, variant):
         return False
-    if innermost and contiguous and not _lanes_read_contiguously(output, variant):
+    if innermost and contiguous and not _lanes_read_contiguously(output, variant, most_stride):
         return False
     stored = _buffers(output, loop.STORES)
     loaded = _buffers(output, loop.LOADS)
@@ -412,24 +426,44 @@ def can_jam(
     return _callers_keep_apart(function, stored, loaded, calls)
 
 
-def _steps_by_one(index: SSAValue, iv: SSAValue, variant: set[SSAValue]) -> bool:
-    """`index` is the output loop's index plus values the same in every lane (so the lanes'
-    indices are consecutive), as far as adds and subtractions show."""
+_MOST_LANE_STRIDE = 2
+"""The widest stride between the elements that neighbouring lanes load that is still read as
+a vector (`loop.strided_vector_load`: `stride` vector loads and shuffles per vector). A stride-2
+pool's or depthwise conv's columns take two loads and one shuffle per vector; a wider stride
+costs more shuffles than the lanes' scalar loads save."""
+
+
+def _lane_stride(index: SSAValue, iv: SSAValue, variant: set[SSAValue]) -> int | None:
+    """How far apart neighbouring lanes' values of `index` are, when it is the output loop's
+    index times constants plus values the same in every lane (1: consecutive), as far as
+    adds, subtractions and multiplications by constants show; None otherwise."""
     if index is iv:
-        return True
+        return 1
     owner = index.owner
     if isinstance(owner, arith.AddiOp | arith.SubiOp):
         lhs, rhs = owner.lhs, owner.rhs
         if rhs not in variant:
-            return _steps_by_one(lhs, iv, variant)
+            return _lane_stride(lhs, iv, variant)
         if lhs not in variant and isinstance(owner, arith.AddiOp):
-            return _steps_by_one(rhs, iv, variant)
-    return False
+            return _lane_stride(rhs, iv, variant)
+    if isinstance(owner, arith.MuliOp):
+        for scale, other in ((owner.rhs, owner.lhs), (owner.lhs, owner.rhs)):
+            constant = loop.constant_index(scale)
+            if constant is not None and (stride := _lane_stride(other, iv, variant)) is not None:
+                return constant * stride
+    return None
 
 
-def _lanes_read_contiguously(output: OutputLoop, variant: set[SSAValue]) -> bool:
+def _steps_by_one(index: SSAValue, iv: SSAValue, variant: set[SSAValue]) -> bool:
+    """`index` is the output loop's index plus values the same in every lane (so the lanes'
+    indices are consecutive)."""
+    return _lane_stride(index, iv, variant) == 1
+
+
+def _lanes_read_contiguously(output: OutputLoop, variant: set[SSAValue], most_stride: int = 1) -> bool:
     """Every load in the body's reductions that differs from lane to lane reads the lanes'
-    elements side by side (its last index steps by one with the lane).
+    elements side by side (its last index steps by one with the lane), or at most
+    `most_stride` apart (then a `loop.strided_vector_load`).
 
     What makes the jam pay: the SLP vectorizer loads such lanes as one vector. A
     load with strided lanes (a strided conv's input, a transposed weight's rows)
@@ -444,7 +478,9 @@ def _lanes_read_contiguously(output: OutputLoop, variant: set[SSAValue]) -> bool
         if isinstance(nested, loop.LoadOp) and nested.results[0] in variant
     ]
     iv = output.induction_var
-    return all(load.indices and (_steps_by_one(load.indices[-1], iv, variant) or _row_and_column(load, iv)) for load in loads)
+    return all(
+        load.indices and (1 <= (_lane_stride(load.indices[-1], iv, variant) or 0) <= most_stride or _row_and_column(load, iv)) for load in loads
+    )
 
 
 def _channel_loop(
@@ -554,6 +590,8 @@ def _block_lanes(function: func.FuncOp, argument: int, block: int, calls: Sequen
     if len(shape) < 2 or shape[-1] <= block or _constant_global(function, argument, calls, module, loop.LOADS) is None:
         return
     for use in arg.uses:
+        if isinstance(use.operation, loop.StridedVectorLoadOp):
+            return
         if isinstance(use.operation, loop.VectorLoadOp):
             width = use.operation.result.type.get_shape()[0]
             if block % width or not _multiple_of(use.operation.indices[-1], width):
@@ -808,8 +846,9 @@ class _Lanes:
     target: Block
     maps: list[dict[SSAValue, SSAValue]]
     vectors: dict[SSAValue, SSAValue]
-    consecutive: Callable[[Operation], bool]
-    """Whether a source load or store addresses the lanes' elements side by side in memory (lane l's at lane 0's + l)."""
+    stride: Callable[[Operation], int | None]
+    """How far apart in memory a source load or store addresses the lanes' elements (1: side by
+    side, lane l's at lane 0's + l; `_lane_strides`), or None."""
     same_quotient: Callable[[Operation], bool]
     """Whether an op computing from the lane index gives every lane the same value (`_same_quotient`)."""
     packed: dict[SSAValue, SSAValue] = field(default_factory=dict)
@@ -817,7 +856,7 @@ class _Lanes:
 
     def inside(self, block: Block) -> _Lanes:
         """The same lanes for a nested block: values converted in there stay in there."""
-        return _Lanes(block, [dict(m) for m in self.maps], dict(self.vectors), self.consecutive, self.same_quotient, dict(self.packed))
+        return _Lanes(block, [dict(m) for m in self.maps], dict(self.vectors), self.stride, self.same_quotient, dict(self.packed))
 
     def emit(self, op: Operation) -> Operation:
         self.target.add_op(op)
@@ -852,7 +891,7 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
     Uniform ops are emitted once; loads and stores of side-by-side elements become
     vector loads and stores; an elementwise op on vector-able types is one op on
     vectors; reductions carry vector accumulators; anything else (index math, a
-    strided load, a compare) is copied lane by lane, or only for lane 0 when lane 0's copy
+    strided store, a compare) is copied lane by lane, or only for lane 0 when lane 0's copy
     is all that is used (`_lane_zero_only`).
     """
     lane_zero_only = _lane_zero_only(source, lanes)
@@ -868,10 +907,12 @@ def _vector_jam_block(source: Block, lanes: _Lanes) -> None:
             _vector_jam_reduction(op, lanes)
         elif isinstance(op, OutputLoop):
             _vector_jam_loop(op, lanes)
-        elif isinstance(op, loop.LoadOp) and _vector_element(op.result.type) and lanes.consecutive(op):
+        elif isinstance(op, loop.LoadOp) and _vector_element(op.result.type) and (stride := lanes.stride(op)) is not None:
             indices = [lanes.scalar(i, 0) for i in op.indices]
-            lanes.vectors[op.result] = lanes.emit(loop.VectorLoadOp(op.buffer, indices, len(lanes.maps))).results[0]
-        elif isinstance(op, loop.StoreOp) and _vector_element(op.value.type) and lanes.consecutive(op):
+            width = len(lanes.maps)
+            load = loop.VectorLoadOp(op.buffer, indices, width) if stride == 1 else loop.StridedVectorLoadOp(op.buffer, indices, width, stride)
+            lanes.vectors[op.result] = lanes.emit(load).results[0]
+        elif isinstance(op, loop.StoreOp) and _vector_element(op.value.type) and lanes.stride(op) == 1:
             value = lanes.vector(op.value)
             lanes.emit(loop.VectorStoreOp(value, op.buffer, [lanes.scalar(i, 0) for i in op.indices]))
         elif not _vector_op(op, lanes):
@@ -895,9 +936,9 @@ def _lane_zero_only(source: Block, lanes: _Lanes) -> set[Operation]:
         if user.parent_block() is not source:
             return False
         if isinstance(user, loop.LoadOp):
-            return use.index > 0 and _vector_element(user.result.type) and lanes.consecutive(user)
+            return use.index > 0 and _vector_element(user.result.type) and lanes.stride(user) is not None
         if isinstance(user, loop.StoreOp):
-            return use.index > 1 and _vector_element(user.value.type) and lanes.consecutive(user)
+            return use.index > 1 and _vector_element(user.value.type) and lanes.stride(user) == 1
         return False
 
     for op in reversed(list(source.ops)):
@@ -1026,21 +1067,25 @@ def _bind_lanes(sources: Sequence[SSAValue], as_vector: Sequence[bool], jammed: 
                 m[source].name_hint = source.name_hint
 
 
-def _consecutive_lanes(output: OutputLoop, variant: set[SSAValue]) -> Callable[[Operation], bool]:
-    """For `_Lanes.consecutive`, when `output` steps by one: a load or store whose last index is
+def _lane_strides(output: OutputLoop, variant: set[SSAValue]) -> Callable[[Operation], int | None]:
+    """For `_Lanes.stride`, when `output` steps by one: 1 for a load or store whose last index is
     `output`'s index plus lane-invariant terms and the others lane-invariant, or whose last two are
-    a row and a column of the index (`_row_and_column`, after `collapse_rows`)."""
+    a row and a column of the index (`_row_and_column`, after `collapse_rows`); s for a last index
+    that is s times it plus such terms, 2 <= s <= `_MOST_LANE_STRIDE`; else None."""
     unit_step = loop.constant_index(output.step) == 1
 
-    def consecutive(access: Operation) -> bool:
+    def stride(access: Operation) -> int | None:
         indices = list(access.indices)  # type: ignore[attr-defined]
         if not unit_step or not indices:
-            return False
+            return None
         if _row_and_column(access, output.induction_var):
-            return not any(i in variant for i in indices[:-2])
-        return not any(i in variant for i in indices[:-1]) and _steps_by_one(indices[-1], output.induction_var, variant)
+            return None if any(i in variant for i in indices[:-2]) else 1
+        if any(i in variant for i in indices[:-1]):
+            return None
+        found = _lane_stride(indices[-1], output.induction_var, variant)
+        return found if found is not None and 1 <= found <= _MOST_LANE_STRIDE else None
 
-    return consecutive
+    return stride
 
 
 def _row_and_column(access: Operation, iv: SSAValue) -> bool:
@@ -1125,7 +1170,7 @@ def unroll_and_jam(output: OutputLoop, factor: int, vectors: bool = False) -> Ou
     if vectors:
         variant = _lane_variant(output, factor)
         same_quotient = lambda op: _same_quotient(op, output, factor)  # noqa: E731
-        _vector_jam_block(output.body.block, _Lanes(body, maps, {}, _consecutive_lanes(output, variant), same_quotient))
+        _vector_jam_block(output.body.block, _Lanes(body, maps, {}, _lane_strides(output, variant), same_quotient))
         region_dce(stepped.body)  # the lanes' indices that only vector loads and stores replaced
     else:
         _jam_block(output.body.block, body, maps)
@@ -1193,7 +1238,8 @@ class UnrollAndJamPass(ModulePass):
                     _split_at_divisor(output, divisor)
             columns = self._collapse_short_reductions(function) if self.vectors and self.factor >= 2 else []
             channels = self._jam_channels(function, callers, op, columns)
-            jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate, vectors=self.vectors, outside=channels)
+            most_stride = _MOST_LANE_STRIDE if self.vectors else 1
+            jammed = self._jam_all(function, callers, self.factor, lambda candidate: candidate, vectors=self.vectors, outside=channels, most_stride=most_stride)
             self._jam_all(
                 function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, self.outer_factor, function, callers), jammed, factor_of=self._outer_factor
             )
@@ -1290,15 +1336,16 @@ class UnrollAndJamPass(ModulePass):
         vectors: bool = False,
         outside: Sequence[OutputLoop] = (),
         factor_of: Callable[[Operation], int] | None = None,
+        most_stride: int = 1,
     ) -> list[OutputLoop]:
         """Jam by `factor` (or by `factor_of` the loop) every innermost jammable loop not in a loop
-        of `outside` (or `choose` of each loop in `innermost`)."""
+        of `outside` (or `choose` of each loop in `innermost`); lanes may read `most_stride` apart."""
         if factor < 2:
             return innermost or []
         if innermost is None:
             candidates: list[Operation] = [
                 l for l in function.walk()
-                if isinstance(l, OutputLoop) and not any(o.is_ancestor(l) for o in outside) and can_jam(l, factor, function, calls)
+                if isinstance(l, OutputLoop) and not any(o.is_ancestor(l) for o in outside) and can_jam(l, factor, function, calls, most_stride=most_stride)
             ]  # fmt: skip
         else:
             chosen = [choose(l) for l in innermost]
@@ -1331,7 +1378,7 @@ def elementwise_loop(output: Operation, factor: int, function: func.FuncOp, call
     if not isinstance(output, OutputLoop) or loop.constant_index(output.step) != 1:
         return False
     body = list(output.body.block.ops)[:-1]
-    if any(op.regions or isinstance(op, (loop.VectorLoadOp, loop.VectorStoreOp)) for op in body):
+    if any(op.regions or isinstance(op, (loop.VectorLoadOp, loop.StridedVectorLoadOp, loop.VectorStoreOp)) for op in body):
         return False
     if not can_jam(output, factor, function, calls, innermost=False, contiguous=False):
         return False
@@ -1340,16 +1387,17 @@ def elementwise_loop(output: Operation, factor: int, function: func.FuncOp, call
 
 def _all_on_vectors(output: OutputLoop, width: int) -> bool:
     """Every op of `output`'s body (no nested regions) that differs from lane to lane, with `width`
-    lanes, becomes a vector op: a load or store of side-by-side elements of a vector-able type
-    (every store differs), or an op `_on_vectors`."""
+    lanes, becomes a vector op: a store of side-by-side elements of a vector-able type (every
+    store differs), a load of such elements or of every other one (`_lane_strides`), or an op
+    `_on_vectors`."""
     variant = _lane_variant(output, width)
-    consecutive = _consecutive_lanes(output, variant)
+    stride = _lane_strides(output, variant)
     for op in list(output.body.block.ops)[:-1]:
         if isinstance(op, loop.StoreOp):
-            if not (_vector_element(op.value.type) and consecutive(op)):
+            if not (_vector_element(op.value.type) and stride(op) == 1):
                 return False
         elif isinstance(op, loop.LoadOp):
-            if op.result in variant and not (_vector_element(op.result.type) and consecutive(op)):
+            if op.result in variant and not (_vector_element(op.result.type) and stride(op) is not None):
                 return False
         elif any(r in variant for r in op.results) and not _on_vectors(op, width, lambda v: v not in variant):
             return False
@@ -1410,7 +1458,7 @@ def reduction_lanes(reduction: Operation, factor: int) -> int | None:
     if not isinstance(reduction, loop.ForOp) or not reduction.carried_args or loop.constant_index(reduction.step) != 1:
         return None
     body = list(reduction.body.block.ops)[:-1]
-    if any(op.regions or isinstance(op, (*loop.STORES, loop.VectorLoadOp)) or any(isinstance(r.type, VectorType) for r in op.results) for op in body):
+    if any(op.regions or isinstance(op, (*loop.STORES, loop.VectorLoadOp, loop.StridedVectorLoadOp)) or any(isinstance(r.type, VectorType) for r in op.results) for op in body):
         return None
     if _accumulations(reduction) is None:
         return None
@@ -1460,7 +1508,7 @@ def vector_reduction(reduction: loop.ForOp, width: int) -> None:
     maps = _lane_indices(reduction, stepped, width)
     variant = _lane_variant(reduction, width)
     same_quotient = lambda op: _same_quotient(op, reduction, width)  # noqa: E731
-    lanes = _Lanes(stepped.body.block, maps, dict(zip(reduction.carried_args, stepped.carried_args)), _consecutive_lanes(reduction, variant), same_quotient)
+    lanes = _Lanes(stepped.body.block, maps, dict(zip(reduction.carried_args, stepped.carried_args)), _lane_strides(reduction, variant), same_quotient)
     _vector_jam_block(reduction.body.block, lanes)
     lanes.emit(loop.YieldOp(*(lanes.vector(fold.results[0]) for fold in folds)))
     region_dce(stepped.body)
@@ -1614,7 +1662,7 @@ def _sharing_loop(inner: Operation, factor: int, function: func.FuncOp, calls: S
     accumulator, and the input is streamed once per group of channels, not once per channel);
     its output rows share only the weights, which are scalars. A matmul's rows share b's rows.
     """
-    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp)]
+    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp | loop.StridedVectorLoadOp)]
     best, best_shared = None, -1
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop):

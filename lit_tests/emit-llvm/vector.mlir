@@ -170,6 +170,34 @@ func.func private @fold(%x: memref<4x64xf32>, %init: f32) -> f32 {
   func.return %s : f32
 }
 
+// A strided vector load reads the span from the first lane's element to the last
+// one's as `stride` vector loads, the last one ending at the last lane's element
+// (8 lanes at stride 2: elements 0..14 as 0..7 and 7..14), and shuffles the lanes
+// out of them. Stride 3 (elements 0..21): loads at 0, 8 and 14, two shuffles, the
+// second keeping the lanes the first took.
+// CHECK-LABEL: define internal <8 x float> @strided(ptr noalias nocapture readonly dereferenceable(1024) %x, i64 %j) #0 {
+// CHECK-NEXT:  entry:
+// CHECK-NEXT:    %x.idx = add nuw nsw i64 %j, 64
+// CHECK-NEXT:    %x.ptr = getelementptr inbounds float, ptr %x, i64 %x.idx
+// CHECK-NEXT:    %even.piece = load <8 x float>, ptr %x.ptr, align 4
+// CHECK-NEXT:    %even.at = getelementptr inbounds float, ptr %x.ptr, i64 7
+// CHECK-NEXT:    %even.piece.1 = load <8 x float>, ptr %even.at, align 4
+// CHECK-NEXT:    %even = shufflevector <8 x float> %even.piece, <8 x float> %even.piece.1, <8 x i32> <i32 0, i32 2, i32 4, i32 6, i32 9, i32 11, i32 13, i32 15>
+// CHECK:         %third.piece = load <8 x float>, ptr %x.ptr.1, align 4
+// CHECK-NEXT:    %third.at = getelementptr inbounds float, ptr %x.ptr.1, i64 8
+// CHECK-NEXT:    %third.piece.1 = load <8 x float>, ptr %third.at, align 4
+// CHECK-NEXT:    %third.at.1 = getelementptr inbounds float, ptr %x.ptr.1, i64 14
+// CHECK-NEXT:    %third.piece.2 = load <8 x float>, ptr %third.at.1, align 4
+// CHECK-NEXT:    %third.part = shufflevector <8 x float> %third.piece, <8 x float> %third.piece.1, <8 x i32> <i32 0, i32 3, i32 6, i32 9, i32 12, i32 poison, i32 poison, i32 poison>
+// CHECK-NEXT:    %third = shufflevector <8 x float> %third.part, <8 x float> %third.piece.2, <8 x i32> <i32 0, i32 1, i32 2, i32 3, i32 4, i32 9, i32 12, i32 15>
+func.func private @strided(%x: memref<4x64xf32>, %j: index) -> vector<8xf32> {
+  %c1 = arith.constant 1 : index
+  %even = loop.strided_vector_load %x[%c1, %j] stride 2 : memref<4x64xf32>, vector<8xf32>
+  %third = loop.strided_vector_load %x[%c1, %j] stride 3 : memref<4x64xf32>, vector<8xf32>
+  %sum = arith.addf %even, %third : vector<8xf32>
+  func.return %sum : vector<8xf32>
+}
+
 // The entry: %out and %y are written only by vector stores in the kernels, so they
 // are not readonly here either.
 // CHECK-LABEL: define i32 @model_run(ptr noalias nocapture readonly dereferenceable(1024) %x, ptr noalias nocapture dereferenceable(1024) %out, ptr noalias nocapture readonly dereferenceable(128) %a, ptr noalias nocapture dereferenceable(4) %d, ptr noalias nocapture readonly dereferenceable(28) %x7, ptr noalias nocapture dereferenceable(28) %y) #0 {
@@ -189,5 +217,6 @@ func.func @model(%x: memref<4x64xf32>, %out: memref<4x64xf32>, %a: memref<32xf32
   func.call @masks(%out) : (memref<4x64xf32>) -> ()
   %f = func.call @fold(%x, %s) : (memref<4x64xf32>, f32) -> f32
   loop.store %f, %d[%c0] : memref<1xf32>
+  %v = func.call @strided(%x, %c1) : (memref<4x64xf32>, index) -> vector<8xf32>
   func.return
 }

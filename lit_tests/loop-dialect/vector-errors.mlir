@@ -26,6 +26,15 @@ func.func @missing_index(%v: vector<8xf32>, %x: memref<4x64xf32>, %i: index) {
 }
 
 // -----
+// loop.strided_vector_load: a stride of at least 2 (consecutive elements are a loop.vector_load).
+// CHECK: vector-errors.mlir:[[# @LINE + 3]]:{{[0-9]+}}: {{.*}}loop.strided_vector_load: the stride must be at least 2
+func.func @unit_stride(%x: memref<4x64xf32>, %i: index) {
+  // expected-error@+1 {{the stride must be at least 2}}
+  %v = loop.strided_vector_load %x[%i, %i] stride 1 : memref<4x64xf32>, vector<8xf32>
+  func.return
+}
+
+// -----
 // loop.vector_cmpf, loop.vector_select and loop.vector_cast: lanes that match, names that exist.
 // CHECK: vector-errors.mlir:[[# @LINE + 3]]:{{[0-9]+}}: {{.*}}loop.vector_cmpf: unknown predicate 'less'
 func.func @unknown_predicate(%v: vector<8xf32>) {
