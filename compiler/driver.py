@@ -99,7 +99,7 @@ def pipeline_for(target: str, weights_file: str, fuse: bool = True) -> str:
     quoted = weights_file.replace('"', '\\"')
     fusion = "fold-batchnorm,fuse," if fuse else ""
     kernels = kernel_options(resolve_target(target))
-    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,{kernels},interchange-loops,plan-memory,emit-llvm{{target={target} weights-file="{quoted}"}})'
+    return f'builtin.module(shape-infer,fold-constants,{fusion}lower-to-loops,approximate-math,{kernels},interchange-loops,parallelize-inner-loops,plan-memory,emit-llvm{{target={target} weights-file="{quoted}"}})'
 
 
 def kernel_options(target: Target) -> str:

@@ -34,6 +34,7 @@ OUR_PASSES: dict[str, PassGetter] = {
         ("lower-to-loops", "LowerToLoopsPass"),
         ("unroll-and-jam", "UnrollAndJamPass"),
         ("interchange-loops", "InterchangeLoopsPass"),
+        ("parallelize-inner-loops", "ParallelizeInnerLoopsPass"),
         ("plan-memory", "PlanMemoryPass"),
         ("approximate-math", "ApproximateMathPass"),
         ("emit-llvm", "EmitLLVMPass"),
