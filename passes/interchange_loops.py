@@ -85,6 +85,16 @@ def _loop_indices(value: SSAValue, memo: dict[SSAValue, frozenset[SSAValue]]) ->
     return memo[value]
 
 
+def _elements_spanned(load: Operation) -> int:
+    """Elements from the first a load reads to the last: one, a vector's lanes, or a strided
+    vector's lanes times its stride."""
+    if isinstance(load, loop.VectorLoadOp):
+        return load.result.type.get_shape()[0]
+    if isinstance(load, loop.StridedVectorLoadOp):
+        return load.result.type.get_shape()[0] * load.lane_stride
+    return 1
+
+
 def _bytes_by_dependence(inner: OutputLoop, outer: OutputLoop) -> tuple[int, int] | None:
     """Bytes one iteration of `inner` loads that change with `inner` only, and with `outer` only."""
     memo: dict[SSAValue, frozenset[SSAValue]] = {}
@@ -95,7 +105,7 @@ def _bytes_by_dependence(inner: OutputLoop, outer: OutputLoop) -> tuple[int, int
         depends = frozenset().union(*(_loop_indices(i, memo) for i in load.indices))
         buffer_type = load.buffer.type
         assert isinstance(buffer_type, MemRefType)
-        size = numpy_dtype(buffer_type.element_type).itemsize * (load.result.type.get_shape()[0] if isinstance(load, loop.VectorLoadOp) else 1)
+        size = numpy_dtype(buffer_type.element_type).itemsize * _elements_spanned(load)
         parent = load.parent_op()
         while parent is not inner and parent is not None:
             if isinstance(parent, loop.ForOp | loop.ParallelOp) and parent.induction_var in depends:

@@ -78,8 +78,9 @@ class ParallelizeInnerLoopsPass(ModulePass):
     name = "parallelize-inner-loops"
 
     min_iterations: int = 2
-    """Fewer iterations than this leave threads idle (two or three channel blocks over two to eight
-    threads): the loops inside run in parallel instead."""
+    """A loop.parallel of fewer iterations hands its threads down. The default takes a single
+    iteration only, which leaves every thread but one idle; two or three share out as
+    evenly as rows do on two threads (squeezenet: 1.05x its time on 2 threads with 4)."""
 
     def apply(self, ctx: Context, op: builtin.ModuleOp) -> None:
         for function, callers in kernels_and_calls(op):

@@ -93,9 +93,9 @@ Which loops, and why it is safe (checked on the IR, whatever ops the kernel came
 And one rule for speed, on the innermost loop: every load in its reductions
 that differs from lane to lane reads the lanes' elements side by side (its last
 index is the output index plus lane-invariant terms) or, with `vectors`, every
-other one (`_MOST_LANE_STRIDE`: a stride-2 max pool, 0.35-0.62x the time of the
-code clang made of it; shufflenet's depthwise stride-2 convs and pools, 0.91x
-the whole model's time). Other strided lanes (the rows of a transposed Gemm
+other one (`_MOST_LANE_STRIDE`: stride-2 pools, 0.38-0.99x the time of the code
+clang made of them; shufflenet's depthwise stride-2 convs and pools, 0.91x the
+whole model's time; such a loop takes no outer lanes, `_sharing_loop`). Other strided lanes (the rows of a transposed Gemm
 weight, a stride-4 conv's input) would be gathered one by one; such a loop is
 not jammed this way (a transposed Gemm is then left to clang's loop vectorizer,
 which vectorizes each reduction along its own contiguous index: 3.3x faster
@@ -1661,8 +1661,14 @@ def _sharing_loop(inner: Operation, factor: int, function: func.FuncOp, calls: S
     A conv's output channels share its input rows (each vector load then feeds every channel's
     accumulator, and the input is streamed once per group of channels, not once per channel);
     its output rows share only the weights, which are scalars. A matmul's rows share b's rows.
+
+    None for a loop whose lanes read strided (a stride-2 pool's columns): its outer lanes would
+    be rows, which share nothing, and spill (vgg19's first 2x2 max pool took 1.5x the time of
+    clang's loop, 1.0x without them; 3x3 pools 0.58-0.91x and 2x2 pools 0.38-0.99x of it).
     """
-    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp | loop.StridedVectorLoadOp)]
+    if any(isinstance(op, loop.StridedVectorLoadOp) for op in inner.walk()):
+        return None
+    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp)]
     best, best_shared = None, -1
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop):

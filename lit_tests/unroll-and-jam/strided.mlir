@@ -6,6 +6,8 @@
 // channels as lanes (conv.mlir).
 // RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' --split-input-file | filecheck %s
 // RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=4 outer-factor=1}' --split-input-file | opt-fuse --split-input-file | filecheck %s
+// Its rows share no vector load: they do not become outer lanes (one accumulator still).
+// RUN: opt-fuse %s -p 'shape-infer,lower-to-loops,unroll-and-jam{factor=4 outer-factor=2}' --split-input-file | filecheck %s
 
 // CHECK-LABEL: func.func private @pool_k0_max_pool
 // CHECK-DAG:     %[[C4:.*]] = arith.constant 4 : index
