@@ -9,9 +9,10 @@ unroll-and-jam then steps it by the vector lanes, and a conv of 32 output
 channels (each of densenet's 58 3x3 convs) is left with a loop.parallel of
 one iteration: half of densenet's work ran on one thread whatever the thread
 count. So a loop.parallel whose constant trip count is below `min-iterations`
-becomes sequential (a single iteration is inlined, its index the lower bound),
-and the output loops directly in its body become loop.parallel instead (the
-conv's rows, its padded border rows, a remainder's rows):
+becomes sequential (a single iteration is inlined by unroll-and-jam's
+`inline_single_iteration`, its index the lower bound), and the output loops
+directly in its body become loop.parallel instead (the conv's rows, its padded
+border rows, a remainder's rows):
 
     loop.parallel %m = %c0 to %c32 step %c32 {       loop.parallel %oh = %c1 to %c55 step %c1 {
       loop.for %oh = %c1 to %c55 step %c1 {    ->      (channels 0..31 of row %oh)
@@ -47,10 +48,10 @@ from xdsl.context import Context
 from xdsl.dialects import builtin, func
 from xdsl.ir import Region
 from xdsl.passes import ModulePass
-from xdsl.rewriter import InsertPoint, Rewriter
+from xdsl.rewriter import Rewriter
 
 from dialects import loop
-from passes.unroll_and_jam import OutputLoop, can_jam, kernels_and_calls
+from passes.unroll_and_jam import OutputLoop, can_jam, inline_single_iteration, kernels_and_calls
 
 
 def _with_kind(old: OutputLoop, kind: type[OutputLoop]) -> OutputLoop:
@@ -59,15 +60,6 @@ def _with_kind(old: OutputLoop, kind: type[OutputLoop]) -> OutputLoop:
     old.body.move_blocks(new.body)
     Rewriter.replace_op(old, new, [])
     return new
-
-
-def _inline_single(parallel: loop.ParallelOp) -> None:
-    """The body of a loop.parallel of one iteration in its place, its index the lower bound."""
-    terminator = parallel.body.block.last_op
-    assert terminator is not None
-    Rewriter.inline_block(parallel.body.block, InsertPoint.before(parallel), [parallel.lower_bound])
-    Rewriter.erase_op(terminator)
-    Rewriter.erase_op(parallel)
 
 
 @dataclass(frozen=True)
@@ -95,7 +87,7 @@ class ParallelizeInnerLoopsPass(ModulePass):
         if not inner:
             return
         if trips == 1:
-            _inline_single(parallel)
+            inline_single_iteration(parallel)
         else:
             _with_kind(parallel, loop.ForOp)
         for sequential in inner:

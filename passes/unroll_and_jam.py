@@ -1531,14 +1531,16 @@ def vector_reduction(reduction: loop.ForOp, width: int) -> None:
         reduction.operands = (main_upper, reduction.upper_bound, reduction.step, *combined)
 
 
-def inline_single_iteration(single: loop.ForOp) -> None:
-    """The body of a loop of one iteration in its place (a 1x1 conv's kh and kw loops): its index
-    the lower bound (`x + 0` folded away), its carried values the initial ones."""
+def inline_single_iteration(single: OutputLoop) -> None:
+    """The body of a loop of one iteration in its place (a 1x1 conv's kh and kw loops, a conv's
+    one block of channels): its index the lower bound (`x + 0` folded away), a loop.for's
+    carried values the initial ones."""
     terminator = single.body.block.last_op
     assert isinstance(terminator, loop.YieldOp)
     yielded = list(terminator.operands)
     users = [use.operation for use in single.induction_var.uses]
-    Rewriter.inline_block(single.body.block, InsertPoint.before(single), [single.lower_bound, *single.inits])
+    inits = single.inits if isinstance(single, loop.ForOp) else ()
+    Rewriter.inline_block(single.body.block, InsertPoint.before(single), [single.lower_bound, *inits])
     Rewriter.erase_op(terminator)
     for result, value in zip(single.results, yielded):
         result.replace_all_uses_with(value)
