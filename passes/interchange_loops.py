@@ -86,8 +86,8 @@ def _loop_indices(value: SSAValue, memo: dict[SSAValue, frozenset[SSAValue]]) ->
 
 
 def _elements_spanned(load: Operation) -> int:
-    """Elements from the first a load reads to the last: one, a vector's lanes, or a strided
-    vector's lanes times its stride."""
+    """Elements a load's span covers: one, a vector's lanes, or a strided vector's lanes times
+    its stride (the elements between its lanes are brought into cache with them)."""
     if isinstance(load, loop.VectorLoadOp):
         return load.result.type.get_shape()[0]
     if isinstance(load, loop.StridedVectorLoadOp):

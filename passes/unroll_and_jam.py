@@ -1668,9 +1668,9 @@ def _sharing_loop(inner: Operation, factor: int, function: func.FuncOp, calls: S
     be rows, which share nothing, and spill (vgg19's first 2x2 max pool took 1.5x the time of
     clang's loop, 1.0x without them; 3x3 pools 0.58-0.91x and 2x2 pools 0.38-0.99x of it).
     """
-    if any(isinstance(op, loop.StridedVectorLoadOp) for op in inner.walk()):
+    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp | loop.StridedVectorLoadOp)]
+    if any(isinstance(op, loop.StridedVectorLoadOp) for op in loads):
         return None
-    loads = [op for op in inner.walk() if isinstance(op, loop.VectorLoadOp)]
     best, best_shared = None, -1
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop):
