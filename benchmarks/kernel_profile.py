@@ -4,9 +4,10 @@
     python benchmarks/kernel_profile.py resnet50 cnn --seconds 10 --json out.json
     python benchmarks/kernel_profile.py softmax --unfused        # every op its own kernel
     python benchmarks/kernel_profile.py squeezenet --per-kernel  # also each kernel and node, in ms per run
+    python benchmarks/kernel_profile.py resnet50 --shipped-weights   # its one-value weights, not random ones
 
 opt-fuse: the model is compiled as usual (benchmarks/kernels_vs_ort.py's
-models, light ones with random weights), then its LLVM IR is recompiled with
+models, light ones with random weights unless --shipped-weights), then its LLVM IR is recompiled with
 every kernel marked `noinline`, so each kernel keeps its own symbol instead of
 being inlined into `<model>_run` (kernels are whole loop nests: the call costs
 nothing next to them). A child process runs the model in a loop under
@@ -188,6 +189,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--unfused", action="store_true", help="profile opt-fuse without fusion (every op its own kernel)"
     )
+    parser.add_argument(
+        "--shipped-weights",
+        action="store_true",
+        help="the light models with their shipped one-value weights (inlined as constants), not random ones",
+    )
     parser.add_argument("--top", type=int, default=8, help="rows per table (default 8)")
     parser.add_argument(
         "--per-kernel",
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(every)}")
     ort.set_default_logger_severity(3)
     results = {}
-    for name, _, build in load_models(args.models, shipped_weights=False):
+    for name, _, build in load_models(args.models, shipped_weights=args.shipped_weights):
         print(f"{name} ...", file=sys.stderr, flush=True)
         model = build()
         ours = profile_opt_fuse(model, args.seconds, fuse=not args.unfused)

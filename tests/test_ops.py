@@ -153,9 +153,12 @@ gemm("1x1x1", a=(1, 1), b=(1, 1), c=(1,))
 # --------------------------------------------------------------------------- Conv
 
 
-def conv(id: str, x, w, bias=True, **attrs) -> None:
+def conv(id: str, x, w, bias=True, one_value_weight=False, **attrs) -> None:
+    """`one_value_weight`: every weight element the same (onnx's light models ship such weights),
+    which opt-fuse inlines into the kernel as a constant, so its channels sum alike."""
     def inits(r):
-        return {"W": random_array(w, r), **({"B": random_array([w[0]], r)} if bias else {})}
+        weight = np.full(w, 0.125, np.float32) if one_value_weight else random_array(w, r)
+        return {"W": weight, **({"B": random_array([w[0]], r)} if bias else {})}
     case(f"Conv-{id}", node("Conv", [("x", x)], inits=inits, attrs=attrs))
 
 
@@ -189,6 +192,11 @@ conv("1x1x1x1", [1, 1, 1, 1], [1, 1, 1, 1])
 conv("wide-channels-32", [1, 32, 5, 5], [17, 32, 3, 3], pads=[1, 1, 1, 1])
 # 72 filters: the packed weights' blocks of 32 lanes are padded to 96, the last block part empty
 conv("filters-72-padded-blocks", [1, 8, 6, 6], [72, 8, 3, 3], pads=[1, 1, 1, 1])
+# one weight value: the channels sum alike, so the rows take the outer lanes (unroll-and-jam's
+# _lanes_sum_alike); 7 rows and 13 channels leave remainders of both; with and without a bias
+conv("one-value-weight-3x3", [1, 40, 7, 7], [13, 40, 3, 3], one_value_weight=True, bias=False, pads=[1, 1, 1, 1])
+conv("one-value-weight-1x1-bias", [1, 64, 9, 9], [20, 64, 1, 1], one_value_weight=True)
+conv("one-value-weight-3x3-strides2", [1, 16, 15, 15], [8, 16, 3, 3], one_value_weight=True, strides=[2, 2], pads=[1, 1, 1, 1])
 
 # --------------------------------------------------------------------------- pooling
 
