@@ -192,11 +192,13 @@ conv("1x1x1x1", [1, 1, 1, 1], [1, 1, 1, 1])
 conv("wide-channels-32", [1, 32, 5, 5], [17, 32, 3, 3], pads=[1, 1, 1, 1])
 # 72 filters: the packed weights' blocks of 32 lanes are padded to 96, the last block part empty
 conv("filters-72-padded-blocks", [1, 8, 6, 6], [72, 8, 3, 3], pads=[1, 1, 1, 1])
-# one weight value: the channels sum alike, so the rows take the outer lanes (unroll-and-jam's
-# _lanes_sum_alike); 7 rows and 13 channels leave remainders of both; with and without a bias
+# one weight value: the channels sum alike (unroll-and-jam's _lanes_sum_alike), so with fewer
+# channels than lanes the rows take the outer lanes; 7 rows and 13 channels leave remainders of both
 conv("one-value-weight-3x3", [1, 40, 7, 7], [13, 40, 3, 3], one_value_weight=True, bias=False, pads=[1, 1, 1, 1])
 conv("one-value-weight-1x1-bias", [1, 64, 9, 9], [20, 64, 1, 1], one_value_weight=True)
 conv("one-value-weight-3x3-strides2", [1, 16, 15, 15], [8, 16, 3, 3], one_value_weight=True, strides=[2, 2], pads=[1, 1, 1, 1])
+# as many channels as lanes (32 on AVX-512) and more: the channels are the vector lanes, computed once
+conv("one-value-weight-3x3-40-channels", [1, 8, 6, 6], [40, 8, 3, 3], one_value_weight=True, pads=[1, 1, 1, 1])
 
 # --------------------------------------------------------------------------- pooling
 
