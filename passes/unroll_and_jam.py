@@ -423,7 +423,7 @@ def can_jam(
     if trips is not None and trips < 2:
         return False
     body = list(output.body.block.ops)[:-1]
-    if innermost and not any(_is_reduction(op) for op in body):
+    if innermost and not _holds_reductions(output):
         return False
     if innermost and any(isinstance(op, OutputLoop) and not _is_reduction(op) for op in body):
         return False
@@ -532,7 +532,7 @@ def _packing_for(
             return None
         if packing.setdefault(args.index(nested.buffer), lane_dims[0]) != lane_dims[0]:
             return None
-    return packing if packing or _lanes_sum_alike(output, factor) else None
+    return packing if packing or _lanes_sum_alike(output, variant) else None
 
 
 def _inside_reduction(op: Operation, output: Operation) -> bool:
@@ -1256,7 +1256,7 @@ class UnrollAndJamPass(ModulePass):
             outer = self._jam_all(
                 function, callers, self.outer_factor, lambda inner: _sharing_loop(inner, self.outer_factor, function, callers), jammed, factor_of=self._outer_factor
             )
-            for alike in [o for o in outer if _lanes_sum_alike(o)]:
+            for alike in [o for o in outer if _lanes_sum_alike(o, _lane_variant(o, self.outer_factor))]:
                 inners = [l for l in alike.walk() if l is not alike and _holds_reductions(l)]
                 choose = lambda inner, alike=alike: _sharing_loop(inner, self.outer_factor, function, callers, within=alike)  # noqa: E731
                 self._jam_all(function, callers, self.outer_factor, choose, inners, factor_of=self._outer_factor)
@@ -1695,8 +1695,11 @@ def _sharing_loop(
     best, best_shared = None, -1
     parent = inner.parent_op()
     while isinstance(parent, OutputLoop) and parent is not within:
-        if parent.trip_count() != 1 and can_jam(parent, 2, function, calls, innermost=False) and (within is None or not _lanes_sum_alike(parent, factor)):
+        if parent.trip_count() != 1 and can_jam(parent, 2, function, calls, innermost=False):
             variant = _lane_variant(parent, factor)
+            if within is not None and _lanes_sum_alike(parent, variant):
+                parent = parent.parent_op()
+                continue
             shared = sum(not any(i in variant for i in load.indices) for load in loads)
             if shared > best_shared:
                 best, best_shared = parent, shared
@@ -1708,9 +1711,10 @@ def _holds_reductions(op: Operation) -> bool:
     return isinstance(op, OutputLoop) and any(_is_reduction(nested) for nested in op.body.block.ops)
 
 
-def _lanes_sum_alike(output: OutputLoop, width: int = 2) -> bool:
-    """Whether no load summed in `output`'s reductions differs from lane to lane: every lane's
-    reductions add the same terms, so jamming it leaves one accumulator, stored to each lane.
+def _lanes_sum_alike(output: OutputLoop, variant: set[SSAValue]) -> bool:
+    """Whether no load summed in `output`'s reductions differs from lane to lane (`variant`: its
+    `_lane_variant`): every lane's reductions add the same terms, so jamming it leaves one
+    accumulator, stored to each lane.
 
     A conv whose weight is one value for every channel (onnx's light models ship such weights;
     opt-fuse inlines them as constants): its channels, the loop that shares the most loads, sum
@@ -1718,6 +1722,5 @@ def _lanes_sum_alike(output: OutputLoop, width: int = 2) -> bool:
     reduction is one dependent chain of adds (resnet50's 3x3 convs at 7x7, 512 channels: 3.4x
     the time with random weights). A loop inside whose lanes differ then takes the outer lanes.
     """
-    variant = _lane_variant(output, width)
     summed = [op for op in output.walk() if isinstance(op, loop.LOADS) and _inside_reduction(op, output)]
     return bool(summed) and not any(index in variant for load in summed for index in load.indices)
